@@ -1,0 +1,43 @@
+# tasksync tasks. `just` alone lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+venv := ".venv"
+py := venv / "bin/python"
+
+default:
+    @just --list
+
+# Create the virtual environment and install tasksync with its dev tools.
+setup:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -x {{py}} ]; then python3 -m venv {{venv}}; fi
+    stamp={{venv}}/.installed
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        {{py}} -m pip install -q --upgrade pip
+        {{py}} -m pip install -q -e '.[dev]'
+        touch "$stamp"
+    fi
+
+# Run the service on the embedded SQLite default (./data).
+serve *ARGS: setup
+    {{venv}}/bin/tasksync serve {{ARGS}}
+
+# Lint, type-check and run the whole test suite.
+test: setup lint types
+    {{py}} -m pytest
+
+# Ruff lint and format check.
+lint: setup
+    {{venv}}/bin/ruff check server relays tests
+    {{venv}}/bin/ruff format --check server relays tests
+
+# mypy strict on the service and the relays.
+types: setup
+    {{venv}}/bin/mypy
+
+# Format the code.
+fmt: setup
+    {{venv}}/bin/ruff format server relays tests
+    {{venv}}/bin/ruff check --fix server relays tests

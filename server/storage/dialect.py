@@ -1,0 +1,62 @@
+"""Everything SQLite-specific about talking to the database, in one place.
+
+The SQL elsewhere is portable (`INSERT … ON CONFLICT`, `RETURNING`); this module holds the
+connection set-up and the error classification a PostgreSQL backend would replace.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# sqlite3 primary result codes that mean "the storage refused", not "the query is wrong".
+_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+    sqlite3.SQLITE_NOTADB,
+}
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves (group commit needs it).
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=10.0
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: fsync the WAL on every commit, so an acknowledged push survives a power cut.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def is_unavailable(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return isinstance(exc, sqlite3.OperationalError) and "disk" in str(exc)
+    return (code & 0xFF) in _UNAVAILABLE
+
+
+def is_unique_violation(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent copy of a live database (the online backup API)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
