@@ -1,4 +1,4 @@
-"""Time, injected: the service asks a `Clock`, and tests move a `FakeClock` instead of sleeping."""
+"""Time, injected: the service asks a `Clock`; tests move a `FakeClock` instead of sleeping."""
 
 from __future__ import annotations
 

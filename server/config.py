@@ -43,10 +43,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         int, msgspec.Meta(ge=1, description="length of the sliding window")
     ] = 60
     backfill_minutes: Annotated[
-        int, msgspec.Meta(ge=0, description="how long after mint a token gets the backfill limit")
+        int,
+        msgspec.Meta(ge=0, description="how long after mint a token gets the backfill limit"),
     ] = 60
     trusted_proxies: Annotated[
-        str, msgspec.Meta(description="comma-separated addresses or CIDRs allowed to set X-Forwarded-For")
+        str,
+        msgspec.Meta(
+            description="comma-separated addresses or CIDRs allowed to set X-Forwarded-For"
+        ),
     ] = ""
     log_format: Annotated[
         str, msgspec.Meta(description="`json` or `console`; default: json unless a terminal")
@@ -56,7 +60,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         int, msgspec.Meta(ge=1, le=64, description="read-only database connections")
     ] = 4
     bench_routes: Annotated[
-        bool, msgspec.Meta(description="mount the benchmark baseline routes (never in production)")
+        bool,
+        msgspec.Meta(description="mount the benchmark baseline routes (never in production)"),
     ] = False
 
     @property
@@ -87,7 +92,9 @@ def parse_networks(value: str) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError as exc:
-            raise SettingsError(f"{ENV_PREFIX}TRUSTED_PROXIES: {part!r} is not an address") from exc
+            raise SettingsError(
+                f"{ENV_PREFIX}TRUSTED_PROXIES: {part!r} is not an address"
+            ) from exc
     return tuple(networks)
 
 
@@ -95,9 +102,7 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, **overrides: Any
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from the environment, then `overrides` (command-line flags) on top."""
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
@@ -107,13 +112,19 @@ def load_settings(
             raw[field.name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        settings = msgspec.convert(raw, Settings, strict=False)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_to_path)
     except msgspec.ValidationError as exc:
         raise SettingsError(_name_the_variable(str(exc))) from exc
     if settings.log_format not in ("", "json", "console"):
         raise SettingsError(f"{ENV_PREFIX}LOG_FORMAT must be `json` or `console`")
     settings.trusted_networks  # noqa: B018 - validates the list at start-up
     return settings
+
+
+def _to_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    raise NotImplementedError
 
 
 def _name_the_variable(message: str) -> str:

@@ -57,7 +57,9 @@ def decode(body: bytes, decoder: msgspec.json.Decoder[T], accepted: tuple[str, .
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput.one("body", f"the body is not valid UTF-8 (byte {exc.start})") from exc
+        raise InvalidInput.one(
+            "body", f"the body is not valid UTF-8 (byte {exc.start})"
+        ) from exc
     try:
         value = decoder.decode(text)
     except msgspec.ValidationError as exc:

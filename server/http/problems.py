@@ -83,13 +83,18 @@ def problem_response(
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: errors.DomainError) -> Response[bytes]:
     field_errors = exc.errors if isinstance(exc, errors.InvalidInput) else None
-    return problem_response(exc.status, exc.detail, field_errors=field_errors, headers=exc.headers)
+    return problem_response(
+        exc.status, exc.detail, field_errors=field_errors, headers=exc.headers
+    )
 
 
-def storage_error_handler(_: Request[Any, Any, Any], exc: StorageUnavailable) -> Response[bytes]:
+def storage_error_handler(
+    _: Request[Any, Any, Any], exc: StorageUnavailable
+) -> Response[bytes]:
     logger.error("storage unavailable", extra={"error": str(exc)})
     return problem_response(
-        503, "The database cannot take writes right now; retry later.",
+        503,
+        "The database cannot take writes right now; retry later.",
         headers={"Retry-After": "5"},
     )
 
@@ -97,12 +102,16 @@ def storage_error_handler(_: Request[Any, Any, Any], exc: StorageUnavailable) ->
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        return problem_response(400, "The request is not valid.", field_errors=_litestar_fields(exc))
+        return problem_response(
+            400, "The request is not valid.", field_errors=_litestar_fields(exc)
+        )
     if isinstance(exc, NotFoundException):
         return problem_response(404, "No such resource.")
     if status >= 500:
         return problem_response(status, _TITLES.get(status, "Internal error") + ".")
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else _TITLES.get(status, "")
+    detail = (
+        exc.detail if isinstance(exc.detail, str) and exc.detail else _TITLES.get(status, "")
+    )
     return problem_response(status, detail, headers=dict(exc.headers or {}))
 
 
@@ -115,7 +124,9 @@ def _litestar_fields(exc: ValidationException) -> list[errors.FieldError]:
     found = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            found.append(errors.FieldError(str(item.get("key", "")), str(item.get("message", ""))))
+            found.append(
+                errors.FieldError(str(item.get("key", "")), str(item.get("message", "")))
+            )
     return found or [errors.FieldError("", str(exc.detail))]
 
 

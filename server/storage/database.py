@@ -176,9 +176,7 @@ class Database:
         for job, result, error in outcomes:
             job.loop.call_soon_threadsafe(_settle, job.future, result, error)
 
-    def _run_job(
-        self, conn: sqlite3.Connection, job: _Job
-    ) -> tuple[Any, BaseException | None]:
+    def _run_job(self, conn: sqlite3.Connection, job: _Job) -> tuple[Any, BaseException | None]:
         conn.execute("SAVEPOINT job")
         try:
             result = job.fn(conn)
@@ -198,6 +196,7 @@ class Database:
     @contextlib.contextmanager
     def direct(self) -> Iterator[sqlite3.Connection]:
         """A private connection for tools that run with the server stopped (CLI, tests)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = dialect.connect(self.path)
         try:
             migrate(conn)

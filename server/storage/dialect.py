@@ -26,9 +26,7 @@ _UNAVAILABLE = {
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves (group commit needs it).
-    conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, timeout=10.0
-    )
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: fsync the WAL on every commit, so an acknowledged push survives a power cut.

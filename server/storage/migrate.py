@@ -35,6 +35,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             continue
         logger.info("applying migration", extra={"migration": name})
         # executescript commits first; wrap each file so a failure leaves the old version.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+        )
         current = version
     return int(current)

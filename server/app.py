@@ -1,0 +1,93 @@
+"""The Litestar application: routes, dependencies, error handling, start-up and shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, MediaType, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from server import __version__, bootstrap
+from server.clock import Clock, SystemClock
+from server.config import Settings
+from server.http.auth import AppServices
+from server.http.problems import EXCEPTION_HANDLERS
+from server.http.requests import request_log_middleware
+from server.http.routes import people
+from server.ratelimit import SlidingWindowLimiter
+from server.secrets_store import signing_key
+from server.services import Services
+from server.sessions import SessionCodec
+from server.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    return Services(
+        settings=settings,
+        db=Database(settings.database_path, readers=settings.readers),
+        clock=clock,
+        limiter=SlidingWindowLimiter(settings.rate_window_seconds),
+        sessions=SessionCodec(
+            signing_key(settings.secret_key, settings.data_dir), settings.jwt_ttl_seconds, clock
+        ),
+    )
+
+
+@get("/healthz", tags=["operations"], media_type=MediaType.JSON)
+async def healthz(services: AppServices) -> dict[str, str]:
+    """Answers when the database is reachable."""
+    await services.db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+    return {"status": "ok"}
+
+
+@get("/metrics", tags=["operations"], media_type="text/plain; version=0.0.4")
+async def metrics(services: AppServices) -> Response[bytes]:
+    """Prometheus metrics."""
+    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def route_handlers() -> Sequence[Any]:
+    return [healthz, metrics, *people.routes]
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
+    services = build_services(settings, clock)
+    services.db.stats.listeners.append(services.metrics.commit_batch.observe)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await services.db.start()
+        await bootstrap.first_start(services)
+        try:
+            yield
+        finally:
+            await services.db.close()
+
+    return Litestar(
+        route_handlers=route_handlers(),
+        dependencies={
+            "services": Provide(lambda: services, use_cache=True, sync_to_thread=False)
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_log_middleware(services.metrics)],
+        lifespan=[lifespan],
+        state=State({"services": services}),
+        openapi_config=OpenAPIConfig(
+            title="tasksync",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=1024 * 1024,
+        debug=False,
+        logging_config=None,
+    )

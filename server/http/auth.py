@@ -1,0 +1,75 @@
+"""Who is calling: JWTs for humans, checked here for every route but task-sync.
+
+API tokens (`tppm_…`) authenticate only task-sync (SPEC 2); presented anywhere else they
+are refused like any invalid credential.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+
+from server.errors import Forbidden, NotAuthenticated, NotFound
+from server.roles import Role, at_least
+from server.services import Services
+from server.storage import memberships
+from server.users import User, load_user
+
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+# Handlers name what they inject: `services: AppServices`, `user: CurrentUser`, and routes
+# for people declare `dependencies=AUTHENTICATED`.
+AppServices = NamedDependency[Services]
+
+
+def bearer_value(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def current_user(request: Request[Any, Any, Any], services: AppServices) -> User:
+    """The user named by the request's JWT (header, or the console's session cookie)."""
+    token = bearer_value(request) or request.cookies.get("tasksync_session")
+    if not token or token.startswith("tppm_"):
+        raise NotAuthenticated(
+            "Log in and send the token as `Authorization: Bearer …`.", headers=CHALLENGE
+        )
+    try:
+        user_id = services.sessions.user_id(token)
+    except NotAuthenticated:
+        raise NotAuthenticated(
+            "The token is invalid or has expired.", headers=CHALLENGE
+        ) from None
+    user = await services.db.read(lambda conn: load_user(conn, user_id))
+    if user is None:
+        raise NotAuthenticated("The token is invalid or has expired.", headers=CHALLENGE)
+    request.state.user_id = user.id
+    return user
+
+
+def parse_project_id(value: str) -> str:
+    """A canonical project id, or the 404 a non-member would get."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise NotFound("No such project.") from None
+
+
+async def require_role(services: Services, project_id: str, user: User, needed: Role) -> str:
+    """The caller's role in the project: 404 when not a member, 403 when below `needed`."""
+    role = await services.db.read(lambda conn: memberships.role_of(conn, project_id, user.id))
+    if role is None:
+        raise NotFound("No such project.")
+    if not at_least(role, needed):
+        raise Forbidden(f"This needs the {needed} role or above; you are {role}.")
+    return role
+
+
+CurrentUser = NamedDependency[User]
+AUTHENTICATED = {"user": Provide(current_user)}

@@ -1,0 +1,26 @@
+"""What a running tasksync holds: settings, the database, the clock, the limiter, metrics.
+
+One `Services` lives on `app.state.services`; route handlers receive it by dependency
+injection (`services: Services`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.clock import Clock
+from server.config import Settings
+from server.metrics import Metrics
+from server.ratelimit import RateLimiter
+from server.sessions import SessionCodec
+from server.storage.database import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    limiter: RateLimiter
+    sessions: SessionCodec
+    metrics: Metrics = field(default_factory=lambda: Metrics())
