@@ -14,6 +14,7 @@ from server.metrics import Metrics
 from server.ratelimit import RateLimiter
 from server.sessions import SessionCodec
 from server.storage.database import Database
+from server.token_cache import TokenCache
 
 
 @dataclass
@@ -24,3 +25,4 @@ class Services:
     limiter: RateLimiter
     sessions: SessionCodec
     metrics: Metrics = field(default_factory=lambda: Metrics())
+    token_cache: TokenCache = field(default_factory=lambda: TokenCache())
