@@ -27,7 +27,11 @@ def configure(level: str, fmt: str) -> None:
     ]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_color_message,
+            renderer,
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
@@ -36,3 +40,11 @@ def configure(level: str, fmt: str) -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log would repeat our request line, with the query string.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def _drop_color_message(
+    _: object, __: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    # uvicorn adds an ANSI-coloured copy of its message for its own formatter.
+    event.pop("color_message", None)
+    return event

@@ -80,7 +80,8 @@ class Database:
         self.stats = WriterStats()
 
     async def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # 0700: the file holds password and token hashes; only the service's user reads it.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         conn = dialect.connect(self.path)
         migrate(conn)
         self._writer = threading.Thread(
@@ -196,7 +197,7 @@ class Database:
     @contextlib.contextmanager
     def direct(self) -> Iterator[sqlite3.Connection]:
         """A private connection for tools that run with the server stopped (CLI, tests)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         conn = dialect.connect(self.path)
         try:
             migrate(conn)
