@@ -17,7 +17,7 @@ from server import __version__, bootstrap
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.http.auth import AppServices
-from server.http.problems import EXCEPTION_HANDLERS
+from server.http.problems import EXCEPTION_HANDLERS, problem_responses
 from server.http.requests import request_log_middleware
 from server.http.routes import people
 from server.ratelimit import SlidingWindowLimiter
@@ -42,7 +42,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
 
 
-@get("/healthz", tags=["operations"], media_type=MediaType.JSON)
+@get(
+    "/healthz",
+    tags=["operations"],
+    media_type=MediaType.JSON,
+    responses=problem_responses(503),
+)
 async def healthz(services: AppServices) -> dict[str, str]:
     """Answers when the database is reachable."""
     await services.db.read(lambda conn: conn.execute("SELECT 1").fetchone())

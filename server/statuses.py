@@ -48,7 +48,7 @@ def translate(value: str, status_map: Mapping[str, str]) -> Status | None:
     """The internal status for an external string: the token's map, then the default."""
     key = normalise(value)
     found = status_map.get(key) or DEFAULT_MAP.get(key)
-    return found if found in STATUSES else None  # type: ignore[return-value]
+    return found if found in STATUSES else None  # type: ignore[return-value,unused-ignore]
 
 
 def is_status(value: object) -> bool:

@@ -12,6 +12,7 @@ from server import passwords
 from server.errors import Forbidden
 from server.http.auth import AUTHENTICATED, AppServices, CurrentUser
 from server.http.body import decode, read_body
+from server.http.problems import problem_responses
 from server.users import (
     Credentials,
     NewUser,
@@ -33,7 +34,12 @@ _credentials = msgspec.json.Decoder(Credentials)
 _new_user = msgspec.json.Decoder(NewUser)
 
 
-@post("/api/v1/auth/login", status_code=200, tags=["people"])
+@post(
+    "/api/v1/auth/login",
+    status_code=200,
+    tags=["people"],
+    responses=problem_responses(400, 401, 413, 415),
+)
 async def login(request: Request[Any, Any, Any], services: AppServices) -> LoginResponse:
     """Exchange an email and password for a JWT."""
     credentials = decode(await read_body(request), _credentials, ("email", "password"))
@@ -46,13 +52,23 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Login
     )
 
 
-@get("/api/v1/users/me/", tags=["people"], dependencies=AUTHENTICATED)
+@get(
+    "/api/v1/users/me/",
+    tags=["people"],
+    dependencies=AUTHENTICATED,
+    responses=problem_responses(401),
+)
 async def me(user: CurrentUser) -> User:
     """The caller."""
     return user
 
 
-@post("/api/v1/users/", tags=["people"], dependencies=AUTHENTICATED)
+@post(
+    "/api/v1/users/",
+    tags=["people"],
+    dependencies=AUTHENTICATED,
+    responses=problem_responses(400, 401, 403, 409, 413, 415),
+)
 async def create_user(
     request: Request[Any, Any, Any], services: AppServices, user: CurrentUser
 ) -> User:
