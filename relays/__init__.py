@@ -1,0 +1,1 @@
+"""Relays: the source mappings, and the generator of the programs that forward webhooks."""
