@@ -9,6 +9,10 @@ resolves the callers' futures: a 2xx always means the change is on disk (SPEC 9)
 Reads run `fn(conn)` on a read-only connection from a small pool, on a worker thread, and in
 WAL mode they never wait for the writer.
 
+`close()` lets every write already submitted commit and then stops the writer; a write that
+arrives later, or one queued when the writer thread dies, fails with `StorageUnavailable`
+rather than waiting forever.
+
 Error tree:
 
     StorageError
@@ -57,6 +61,10 @@ class _Job:
     future: asyncio.Future[Any]
 
 
+# What one job came to: its result, or the exception its caller will see.
+_Outcome = tuple[_Job, Any, BaseException | None]
+
+
 @dataclass
 class WriterStats:
     commits: int = 0
@@ -68,6 +76,9 @@ class WriterStats:
 
 _STOP = object()
 
+# Named so that a job's own savepoints (if any) cannot collide with ours.
+_SAVEPOINT = "tasksync_job"
+
 
 class Database:
     def __init__(self, path: Path, *, readers: int = 4) -> None:
@@ -75,18 +86,19 @@ class Database:
         self._reader_count = readers
         self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._accepting = False
         self._readers: asyncio.Queue[sqlite3.Connection] | None = None
         self._all_readers: list[sqlite3.Connection] = []
         self.stats = WriterStats()
 
     async def start(self) -> None:
-        # 0700: the file holds password and token hashes; only the service's user reads it.
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = dialect.connect(self.path)
         migrate(conn)
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="tasksync-writer", daemon=True
         )
+        self._accepting = True
         self._writer.start()
         self._readers = asyncio.Queue()
         for _ in range(self._reader_count):
@@ -95,21 +107,26 @@ class Database:
             self._readers.put_nowait(reader)
 
     async def close(self) -> None:
+        """Finish every write already submitted, then stop; later writes are refused."""
+        self._accepting = False
         if self._writer is not None:
             self._jobs.put(_STOP)
             await anyio.to_thread.run_sync(self._writer.join)
             self._writer = None
+        self._readers = None
         for reader in self._all_readers:
             reader.close()
         self._all_readers.clear()
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in the writer's transaction; return once it is durably committed."""
-        if self._writer is None:
+        if not self._accepting:
             raise StorageUnavailable("the database is not open")
         loop = asyncio.get_running_loop()
         job = _Job(fn, loop, loop.create_future())
         self._jobs.put(job)
+        if not self._accepting:
+            self._fail_queued()  # the writer died between the check and the put
         # Shielded: a client that hangs up must not leave its committed change unreported
         # to the code that is waiting on it (the audit and the metrics read the result).
         result: T = await asyncio.shield(job.future)
@@ -117,8 +134,10 @@ class Database:
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on a read-only connection; sees every committed write."""
-        assert self._readers is not None, "Database.start() was not awaited"
-        conn = await self._readers.get()
+        readers = self._readers
+        if readers is None:
+            raise StorageUnavailable("the database is not open")
+        conn = await readers.get()
         try:
             return await anyio.to_thread.run_sync(fn, conn)
         except sqlite3.Error as exc:
@@ -126,21 +145,22 @@ class Database:
                 raise StorageUnavailable(str(exc)) from exc
             raise
         finally:
-            self._readers.put_nowait(conn)
+            readers.put_nowait(conn)
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:
         try:
-            while True:
-                batch = self._take_batch()
-                if batch is None:
-                    return
+            while (batch := self._take_batch()) is not None:
                 self._run_batch(conn, batch)
         finally:
+            # Whatever stopped the loop, no caller may wait forever on a write that will
+            # never run: refuse new ones and fail the ones still queued.
+            self._accepting = False
             conn.close()
+            self._fail_queued()
 
     def _take_batch(self) -> list[_Job] | None:
         first = self._jobs.get()
-        if first is _STOP:
+        if not isinstance(first, _Job):
             return None
         batch = [first]
         while len(batch) < MAX_BATCH:
@@ -148,51 +168,84 @@ class Database:
                 job = self._jobs.get_nowait()
             except queue.Empty:
                 break
-            if job is _STOP:
+            if not isinstance(job, _Job):
                 self._jobs.put(_STOP)  # finish this batch, then stop
                 break
             batch.append(job)
-        return [job for job in batch if isinstance(job, _Job)]
+        return batch
+
+    def _fail_queued(self) -> None:
+        failure = StorageUnavailable("the database is closed")
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(job, _Job):
+                _deliver([(job, None, failure)])
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            outcomes = self._commit_batch(conn, batch)
+        except BaseException as exc:
+            # A bug in this module, not in a job: answer everyone, then let the thread die
+            # (the loop's `finally` refuses further writes rather than hang them).
+            _deliver([(job, None, StorageUnavailable("the writer failed")) for job in batch])
+            logger.exception("writer failed", exc_info=exc)
+            raise
+        self._record(len(batch))
+        _deliver(outcomes)
+
+    def _commit_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
                 outcomes.append((job, *self._run_job(conn, job)))
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            # Nothing of the batch is on disk, so no caller may be told otherwise.
             self.stats.failures += 1
             logger.error("commit failed", extra={"error": str(exc), "jobs": len(batch)})
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             failure = StorageUnavailable(str(exc))
-            outcomes = [(job, None, failure) for job in batch]
-
+            return [(job, None, failure) for job in batch]
         self.stats.commits += 1
-        self.stats.jobs += len(batch)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+        return outcomes
+
+    def _record(self, size: int) -> None:
+        self.stats.jobs += size
+        self.stats.largest_batch = max(self.stats.largest_batch, size)
         for listener in self.stats.listeners:
-            listener(len(batch))
-        for job, result, error in outcomes:
-            job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+            try:
+                listener(size)
+            except Exception:
+                logger.exception("commit listener failed")
 
     def _run_job(self, conn: sqlite3.Connection, job: _Job) -> tuple[Any, BaseException | None]:
-        conn.execute("SAVEPOINT job")
+        conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
             result = job.fn(conn)
         except sqlite3.Error as exc:
             if dialect.is_unavailable(exc):
                 raise  # the disk, not the job: fail the whole batch
-            conn.execute("ROLLBACK TO job")
-            conn.execute("RELEASE job")
+            self._undo_job(conn)
             return None, exc
         except Exception as exc:
-            conn.execute("ROLLBACK TO job")
-            conn.execute("RELEASE job")
+            self._undo_job(conn)
             return None, exc
-        conn.execute("RELEASE job")
+        if not conn.in_transaction:
+            # The job ran COMMIT or ROLLBACK itself: the batch's atomicity is gone.
+            raise sqlite3.OperationalError("a write job ended the writer's transaction")
+        conn.execute(f"RELEASE {_SAVEPOINT}")
         return result, None
+
+    def _undo_job(self, conn: sqlite3.Connection) -> None:
+        # If SQLite already rolled the whole transaction back (some errors do), this raises
+        # and the batch fails as a whole, which is the truth: the earlier jobs are gone too.
+        conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
+        conn.execute(f"RELEASE {_SAVEPOINT}")
 
     @contextlib.contextmanager
     def direct(self) -> Iterator[sqlite3.Connection]:
@@ -206,13 +259,25 @@ class Database:
             conn.close()
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _deliver(outcomes: list[_Outcome]) -> None:
+    """Hand each outcome to its caller's event loop: one wake-up per loop, not per job."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
+    for loop, settled in by_loop.items():
+        # A loop that has already closed has no one left waiting.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    for job, result, error in outcomes:
+        if job.future.cancelled():
+            continue
+        if error is not None:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(result)
 
 
 def run_in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
