@@ -19,7 +19,7 @@ from server.config import Settings
 from server.http.auth import AppServices
 from server.http.problems import EXCEPTION_HANDLERS, problem_responses
 from server.http.requests import request_log_middleware
-from server.http.routes import people
+from server.http.routes import people, task_sync
 from server.ratelimit import SlidingWindowLimiter
 from server.secrets_store import signing_key
 from server.services import Services
@@ -61,7 +61,7 @@ async def metrics(services: AppServices) -> Response[bytes]:
 
 
 def route_handlers() -> Sequence[Any]:
-    return [healthz, metrics, *people.routes]
+    return [healthz, metrics, *people.routes, *task_sync.routes]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:

@@ -14,6 +14,7 @@ from server.metrics import Metrics
 from server.ratelimit import RateLimiter
 from server.sessions import SessionCodec
 from server.storage.database import Database
+from server.sync_auth import Rejections
 from server.token_cache import TokenCache
 
 
@@ -26,3 +27,5 @@ class Services:
     sessions: SessionCodec
     metrics: Metrics = field(default_factory=lambda: Metrics())
     token_cache: TokenCache = field(default_factory=lambda: TokenCache())
+    # When each revoked token last left a `rejected` audit entry (SPEC 5: one a minute).
+    rejections: Rejections = field(default_factory=lambda: Rejections())

@@ -1,0 +1,126 @@
+"""Set-up for the task-sync tests: projects, members and tokens written straight to the
+database file the app under test uses, and small readers of what a push left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.clock import isoformat
+from server.config import Settings
+from server.storage import dialect
+from server.sync_auth import token_hash
+
+
+@contextmanager
+def connect(settings: Settings) -> Iterator[sqlite3.Connection]:
+    conn = dialect.connect(settings.database_path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def make_project(settings: Settings, owner_email: str, name: str = "Backlog") -> str:
+    project_id = str(uuid.uuid4())
+    with connect(settings) as conn:
+        conn.execute(
+            "INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)",
+            (project_id, name, "2026-01-01T12:00:00.000000Z"),
+        )
+        _add_member(conn, project_id, owner_email, "owner")
+    return project_id
+
+
+def add_member(settings: Settings, project_id: str, email: str, role: str = "member") -> str:
+    with connect(settings) as conn:
+        return _add_member(conn, project_id, email, role)
+
+
+def _add_member(conn: sqlite3.Connection, project_id: str, email: str, role: str) -> str:
+    user_id = str(
+        conn.execute("SELECT id FROM users WHERE email_key = ?", (email.lower(),)).fetchone()[0]
+    )
+    conn.execute(
+        "INSERT INTO memberships (project_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
+        (project_id, user_id, role, "2026-01-01T12:00:00.000000Z"),
+    )
+    return user_id
+
+
+def mint(
+    settings: Settings,
+    project_id: str,
+    created_at: datetime,
+    *,
+    status_map: dict[str, str] | None = None,
+    revoked: bool = False,
+    backfill_minutes: int = 60,
+) -> str:
+    """A raw token of `project_id`, stored as the mint endpoint stores one."""
+    raw = "tppm_" + secrets.token_hex(32)
+    with connect(settings) as conn:
+        conn.execute(
+            "INSERT INTO api_tokens (id, project_id, name, token_hash, token_prefix,"
+            " status_map, created_by, created_at, backfill_until, revoked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+            (
+                str(uuid.uuid4()),
+                project_id,
+                "relay",
+                token_hash(raw),
+                raw[5:13],
+                json.dumps(status_map or {}),
+                isoformat(created_at),
+                isoformat(created_at + timedelta(minutes=backfill_minutes)),
+                isoformat(created_at) if revoked else None,
+            ),
+        )
+    return raw
+
+
+def bearer(raw: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def counts(settings: Settings) -> dict[str, int]:
+    """Rows of everything a push may write."""
+    tables = ("tasks", "task_links", "task_history", "audit_entries", "unmapped_statuses")
+    with connect(settings) as conn:
+        return {
+            table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in tables
+        }
+
+
+def rows(settings: Settings, sql: str, *params: Any) -> list[dict[str, Any]]:
+    with connect(settings) as conn:
+        return [dict(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def task(settings: Settings, task_id: str) -> dict[str, Any]:
+    found = rows(
+        settings,
+        "SELECT t.*, l.source, l.external_id, l.external_url, l.pending_assignee_email,"
+        " l.parent_external_id, l.updated_at AS source_updated_at"
+        " FROM tasks t LEFT JOIN task_links l ON l.task_id = t.id WHERE t.id = ?",
+        task_id,
+    )
+    assert len(found) == 1
+    return found[0]
+
+
+def history(settings: Settings, task_id: str) -> list[dict[str, Any]]:
+    return [
+        {"actor": json.loads(row["actor"]), "changes": json.loads(row["changes"])}
+        for row in rows(
+            settings, "SELECT * FROM task_history WHERE task_id = ? ORDER BY id", task_id
+        )
+    ]
