@@ -52,10 +52,21 @@ class Relays:
             return self.python[key].send(body, headers)
         return self.node.send(JS_MODES[kind], self.files[kind], env, body, headers=headers)
 
-    def logs(self, kind: str) -> list[str]:
+    def log_records(self, kind: str) -> list[dict[str, Any]]:
+        """The relay's structured log lines (other output, e.g. Miniflare's, is skipped)."""
         if kind == "jira-relay":
-            return [line for relay in self.python.values() for line in relay.logs]
-        return self.node.logs
+            lines = [line for relay in self.python.values() for line in relay.logs]
+        else:
+            lines = self.node.logs
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("relay") == kind:
+                records.append(record)
+        return records
 
     def close(self) -> None:
         for relay in self.python.values():

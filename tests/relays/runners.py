@@ -123,6 +123,7 @@ class PythonRelay:
         first = self.process.stderr.readline()
         started = json.loads(first)
         assert started["outcome"] == "listening", first
+        self.host = started["host"]
         self.url = f"http://127.0.0.1:{started['port']}/"
         threading.Thread(
             target=_drain, args=(self.process.stderr, self.logs, None), daemon=True
