@@ -19,7 +19,7 @@ from server.config import Settings
 from server.http.auth import AppServices
 from server.http.problems import EXCEPTION_HANDLERS, problem_responses
 from server.http.requests import request_log_middleware
-from server.http.routes import people, task_sync
+from server.http.routes import members, people, projects, sprints, task_sync, tasks, tokens
 from server.ratelimit import SlidingWindowLimiter
 from server.secrets_store import signing_key
 from server.services import Services
@@ -61,7 +61,17 @@ async def metrics(services: AppServices) -> Response[bytes]:
 
 
 def route_handlers() -> Sequence[Any]:
-    return [healthz, metrics, *people.routes, *task_sync.routes]
+    return [
+        healthz,
+        metrics,
+        *people.routes,
+        *projects.routes,
+        *members.routes,
+        *tokens.routes,
+        *tasks.routes,
+        *sprints.routes,
+        *task_sync.routes,
+    ]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:

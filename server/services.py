@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from server.clock import Clock
 from server.config import Settings
 from server.metrics import Metrics
-from server.ratelimit import RateLimiter
+from server.ratelimit import RateLimiter, SlidingWindowLimiter
 from server.sessions import SessionCodec
 from server.storage.database import Database
 from server.sync_auth import Rejections
@@ -29,3 +29,5 @@ class Services:
     token_cache: TokenCache = field(default_factory=lambda: TokenCache())
     # When each revoked token last left a `rejected` audit entry (SPEC 5: one a minute).
     rejections: Rejections = field(default_factory=lambda: Rejections())
+    # Mints per user in the last minute (SPEC 2: at most 10), keyed by user id.
+    mint_limiter: RateLimiter = field(default_factory=lambda: SlidingWindowLimiter(60))
