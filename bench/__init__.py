@@ -1,0 +1,1 @@
+"""The tasksync benchmark (`just bench`); see `bench/run.py`."""

@@ -1,0 +1,325 @@
+"""`just bench`: the real server, one process, driven over loopback by wrk.
+
+    python -m bench.run                          # ceiling, naive, task-sync (the issue's run)
+    python -m bench.run --scale                  # task-sync: empty database, then 1M tasks
+    python -m bench.run --server granian         # the same run under another ASGI server
+    python -m bench.run --scenarios ceiling,task-sync --output /tmp/x.json
+
+Each scenario is a function registered with `@scenario("name")` that receives the `Bench`
+(the running server, a project with members and a token, the body file, the wrk settings)
+and returns its figures as a dict; `run()` adds the server's peak RSS during the scenario.
+A new section is one more registered function, in this file or a module imported below.
+Results go to `bench/results.json` (or `--output`) and are printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import server as servers
+from bench import workload
+from bench.wrk import Load, ensure_wrk, replay
+
+HERE = Path(__file__).resolve().parent
+ADMIN = ("admin@bench.example", "benchmark admin password")
+
+Figures = dict[str, Any]
+SCENARIOS: dict[str, Callable[[Bench], Figures]] = {}
+
+TARGETS = {
+    "task_sync_over_ceiling": 0.6,
+    "task_sync_over_naive": 1.5,
+    "p99_ms": 25.0,
+    "peak_rss_mb": 200.0,
+    "scale_slowdown": 0.15,
+}
+
+
+def scenario(name: str) -> Callable[[Callable[[Bench], Figures]], Callable[[Bench], Figures]]:
+    def register(fn: Callable[[Bench], Figures]) -> Callable[[Bench], Figures]:
+        SCENARIOS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class Bench:
+    server: servers.Server
+    workdir: Path
+    bodies: Path
+    load: Load
+    project_id: str = ""
+    token: str = ""
+    admin_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def task_sync_path(self) -> str:
+        return f"/api/v1/projects/{self.project_id}/task-sync/"
+
+
+@scenario("ceiling")
+def ceiling(bench: Bench) -> Figures:
+    """Decode the body with the task-sync struct and answer: no auth, no storage."""
+    return replay(bench.server.url, "/bench/ceiling", bench.bodies, bench.load)
+
+
+@scenario("naive")
+def naive(bench: Bench) -> Figures:
+    """The same decode, then one aiosqlite upsert and commit per request."""
+    return replay(bench.server.url, "/bench/naive", bench.bodies, bench.load)
+
+
+@scenario("task-sync")
+def task_sync(bench: Bench) -> Figures:
+    """The real endpoint: auth, rate limit, upsert, history, audit, group commit."""
+    header = ("Authorization", f"Bearer {bench.token}")
+    return replay(bench.server.url, bench.task_sync_path, bench.bodies, bench.load, header)
+
+
+def prepare(bench: Bench) -> None:
+    """A project with five members (the workload's resolvable emails) and a fresh token."""
+    with httpx.Client(base_url=bench.server.url, timeout=30) as client:
+        login = client.post(
+            "/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}
+        )
+        login.raise_for_status()
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        project = client.post("/api/v1/projects/", json={"name": "Benchmark"}, headers=headers)
+        project.raise_for_status()
+        project_id = project.json()["id"]
+        for email in workload.MEMBERS:
+            client.post(
+                "/api/v1/users/",
+                json={"email": email, "name": email.split("@")[0], "password": ADMIN[1]},
+                headers=headers,
+            ).raise_for_status()
+            client.post(
+                f"/api/v1/projects/{project_id}/members/",
+                json={"email": email, "role": "member"},
+                headers=headers,
+            ).raise_for_status()
+        tokens = f"/api/v1/projects/{project_id}/api-tokens/"
+        token = client.post(tokens, json={"name": "bench"}, headers=headers)
+        token.raise_for_status()
+    bench.project_id = project_id
+    bench.token = token.json()["token"]
+    bench.admin_headers = headers
+
+
+def warm_up(bench: Bench) -> None:
+    """A few hundred ceiling requests, so no scenario pays for first-request set-up."""
+    sample = bench.workdir / "warm-up.jsonl"
+    lines = bench.bodies.read_text().splitlines()[:500]
+    sample.write_text("\n".join(lines) + "\n")
+    replay(bench.server.url, "/bench/ceiling", sample, bench.load)
+
+
+def run(bench: Bench, names: list[str]) -> dict[str, Figures]:
+    results: dict[str, Figures] = {}
+    for name in names:
+        measured = bench.server.reset_peak_rss()
+        print(f"-- {name} ...", flush=True)
+        figures = SCENARIOS[name](bench)
+        figures["peak_rss_mb"] = round(bench.server.peak_rss_mb(), 1)
+        figures["peak_rss_scope"] = "scenario" if measured else "process lifetime"
+        figures["server_threads"] = bench.server.threads()
+        results[name] = figures
+        print(_line(name, figures), flush=True)
+    return results
+
+
+def _line(name: str, f: Figures) -> str:
+    errors = {k: v for k, v in f.get("statuses", {}).items() if not k.startswith("2")}
+    return (
+        f"{name:<16} {f['requests_per_second']:>9.0f} req/s   p50 {f['p50_ms']:>6.2f} ms   "
+        f"p99 {f['p99_ms']:>6.2f} ms   peak RSS {f['peak_rss_mb']:>6.1f} MB   "
+        f"{f['answers']} answers {f.get('statuses')}"
+        + (f"   ERRORS {errors}" if errors or f.get("socket_errors") else "")
+    )
+
+
+def launcher(kind: str) -> list[str] | None:
+    if kind == "uvicorn":
+        return None  # `tasksync serve` as shipped
+    return [sys.executable, "-m", "bench.serve_granian"]
+
+
+def start_bench(args: argparse.Namespace, workdir: Path, data_dir: Path) -> Bench:
+    env = {**os.environ, **servers.BENCH_ENV, "TASKSYNC_DATA_DIR": str(data_dir)}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [str(servers.TASKSYNC), "user", "add", ADMIN[0], "--password-stdin"],
+        input=(ADMIN[1] + "\n").encode(),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    server = servers.start(data_dir, launcher=launcher(args.server))
+    bodies = workload.write_bodies(workdir / "pushes.jsonl", args.ids)
+    load = Load(connections=args.connections, threads=args.threads)
+    bench = Bench(server, workdir, bodies, load)
+    prepare(bench)
+    return bench
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory_kb = int(line.split()[1])
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "wrk": subprocess.run([ensure_wrk(), "-v"], capture_output=True, text=True)  # noqa: S603
+        .stdout.splitlines()[0]
+        .strip(),
+    }
+
+
+def ratios(results: dict[str, Figures]) -> dict[str, float]:
+    sync = results.get("task-sync", {}).get("requests_per_second")
+    out: dict[str, float] = {}
+    for base, key in (("ceiling", "task_sync_over_ceiling"), ("naive", "task_sync_over_naive")):
+        rate = results.get(base, {}).get("requests_per_second")
+        if sync and rate:
+            out[key] = round(sync / rate, 3)
+    return out
+
+
+def verdicts(results: dict[str, Figures], found: dict[str, float]) -> dict[str, bool]:
+    sync = results.get("task-sync")
+    out: dict[str, bool] = {}
+    for key in ("task_sync_over_ceiling", "task_sync_over_naive"):
+        if key in found:
+            out[key] = found[key] >= TARGETS[key]
+    if sync:
+        out["p99_ms"] = sync["p99_ms"] <= TARGETS["p99_ms"]
+        out["peak_rss_mb"] = sync["peak_rss_mb"] <= TARGETS["peak_rss_mb"]
+        out["no_errors"] = _no_errors(sync)
+    return out
+
+
+def _no_errors(figures: Figures) -> bool:
+    statuses = figures.get("statuses", {})
+    bad = any(not code.startswith("2") for code in statuses)
+    return not bad and not figures.get("socket_errors") and not figures.get("timeouts")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="tasksync-bench-", dir=args.tmp))
+    started = time.monotonic()
+    try:
+        report = scale_run(args, workdir) if args.scale else plain_run(args, workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report["wall_seconds"] = round(time.monotonic() - started, 1)
+    report["machine"] = machine()
+    default = "results-scale.json" if args.scale else "results.json"
+    output = Path(args.output or HERE / default)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    summary = {k: report[k] for k in report if k in ("ratios", "slowdown", "targets_met")}
+    print(json.dumps(summary, indent=2))
+    print(f"wrote {output} in {report['wall_seconds']} s")
+    return 0
+
+
+def plain_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    bench = start_bench(args, workdir, workdir / "data")
+    try:
+        warm_up(bench)
+        results = run(bench, args.scenarios.split(","))
+    finally:
+        stop_seconds = bench.server.stop()
+    found = ratios(results)
+    return {
+        "server": args.server,
+        "connections": args.connections,
+        "wrk_threads": args.threads,
+        "distinct_ids": args.ids,
+        "requests_per_scenario": 2 * args.ids,
+        "scenarios": results,
+        "ratios": found,
+        "targets": TARGETS,
+        "targets_met": verdicts(results, found),
+        "sigterm_exit_seconds": round(stop_seconds, 2),
+    }
+
+
+def scale_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """task-sync on an empty database, then on one holding 1M tasks and 5M audit rows."""
+    from bench import load_big
+
+    empty = plain_run(argparse.Namespace(**{**vars(args), "scenarios": "task-sync"}), workdir)
+    big_dir = workdir / "big"
+    big_dir.mkdir()
+    bench = start_bench(args, big_dir, big_dir / "data")
+    bench.server.stop()  # the loader writes with the server stopped
+    loaded = load_big.load(
+        bench.server.data_dir / "tasksync.sqlite3", bench.project_id, args.tasks, args.audit
+    )
+    bench.server = servers.start(bench.server.data_dir, launcher=launcher(args.server))
+    try:
+        warm_up(bench)
+        plans = load_big.explain_push_queries(bench.server.data_dir / "tasksync.sqlite3")
+        big = run(bench, ["task-sync"])
+    finally:
+        bench.server.stop()
+    rate_empty = empty["scenarios"]["task-sync"]["requests_per_second"]
+    rate_big = big["task-sync"]["requests_per_second"]
+    slowdown = round(1 - rate_big / rate_empty, 3)
+    return {
+        "server": args.server,
+        "connections": args.connections,
+        "empty": empty["scenarios"]["task-sync"],
+        "loaded": big["task-sync"],
+        "load": loaded,
+        "slowdown": slowdown,
+        "targets_met": {"scale_within_15_percent": slowdown <= TARGETS["scale_slowdown"]},
+        "query_plans": plans,
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenarios", default="ceiling,naive,task-sync")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument("--ids", type=int, default=10_000, help="distinct external ids")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--scale", action="store_true", help="the 1M-task run instead")
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--audit", type=int, default=5_000_000)
+    parser.add_argument("--output", default="")
+    parser.add_argument("--tmp", default=None, help="where the data directory goes")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
