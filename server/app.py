@@ -19,7 +19,16 @@ from server.config import Settings
 from server.http.auth import AppServices
 from server.http.problems import EXCEPTION_HANDLERS, problem_responses
 from server.http.requests import request_log_middleware
-from server.http.routes import members, people, projects, sprints, task_sync, tasks, tokens
+from server.http.routes import (
+    bench,
+    members,
+    people,
+    projects,
+    sprints,
+    task_sync,
+    tasks,
+    tokens,
+)
 from server.ratelimit import SlidingWindowLimiter
 from server.secrets_store import signing_key
 from server.services import Services
@@ -77,6 +86,8 @@ def route_handlers() -> Sequence[Any]:
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
     services = build_services(settings, clock)
     services.db.stats.listeners.append(services.metrics.commit_batch.observe)
+    # The benchmark's baselines (bench/run.py), mounted only when asked for.
+    bench_on = settings.bench_routes
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -88,13 +99,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             await services.db.close()
 
     return Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=[*route_handlers(), *(bench.routes if bench_on else [])],
         dependencies={
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False)
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_log_middleware(services.metrics)],
-        lifespan=[lifespan],
+        lifespan=[lifespan, *([bench.lifespan] if bench_on else [])],
         state=State({"services": services}),
         openapi_config=OpenAPIConfig(
             title="tasksync",
