@@ -140,9 +140,7 @@ def _source_problem(source: str) -> str | None:
         return None
     if _SOURCE_FOLDED.match(source):
         return f"must be lower-case: send {source.lower()!r}, not {source!r}"
-    return (
-        "must match ^[a-z][a-z0-9_]{0,31}$ (a lower-case letter, then up to 31 of a-z, 0-9, _)"
-    )
+    return "must match ^[a-z][a-z0-9_]{0,31}$: a lower-case letter, then a-z, 0-9 or _"
 
 
 def _external_id_problem(value: str) -> str | None:

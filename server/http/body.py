@@ -8,6 +8,7 @@ Decoding goes through a msgspec struct, and its errors become field-named 400s.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, TypeVar
 
@@ -57,14 +58,19 @@ def decode(body: bytes, decoder: msgspec.json.Decoder[T], accepted: tuple[str, .
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        name = _field_with_bad_text(body) or "body"
         raise InvalidInput.one(
-            "body", f"the body is not valid UTF-8 (byte {exc.start})"
+            name, f"contains bytes that are not UTF-8 (byte {exc.start} of the body)"
         ) from exc
     try:
         value = decoder.decode(text)
     except msgspec.ValidationError as exc:
         raise InvalidInput([field_error(str(exc), accepted)]) from exc
     except msgspec.DecodeError as exc:
+        name = _field_with_bad_text(body)
+        if name is not None:
+            message = "contains an unpaired surrogate escape; send valid Unicode"
+            raise InvalidInput.one(name, message) from exc
         raise InvalidInput.one("body", f"the body is not a JSON object: {exc}") from exc
     _reject_lone_surrogates(value)
     return value
@@ -92,6 +98,40 @@ def field_error(message: str, accepted: tuple[str, ...] = ()) -> FieldError:
 
 def _plain(text: str) -> str:
     return text.replace("`", "")
+
+
+def _field_with_bad_text(body: bytes) -> str | None:
+    """The field holding a lone surrogate escape or non-UTF-8 bytes, when there is one.
+
+    msgspec refuses both with a message that names no field, so the body is read again,
+    leniently (the standard library keeps lone surrogates; `surrogateescape` turns bad
+    bytes into them), only to find which field to name.
+    """
+    try:
+        value = json.loads(body.decode("utf-8", errors="surrogateescape"))
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _has_bad_text(key):
+                return "body"
+            if _has_bad_text(item):
+                return str(key)
+    return None
+
+
+def _has_bad_text(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_bad_text(k) or _has_bad_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_bad_text(item) for item in value)
+    return False
 
 
 def _reject_lone_surrogates(value: object) -> None:

@@ -10,13 +10,18 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.clock import isoformat
+import httpx
+from litestar.testing import TestClient
+
+from server.clock import FakeClock, isoformat
 from server.config import Settings
 from server.storage import dialect
 from server.sync_auth import token_hash
+from tests.conftest import ADMIN_EMAIL
 
 
 @contextmanager
@@ -124,3 +129,44 @@ def history(settings: Settings, task_id: str) -> list[dict[str, Any]]:
             settings, "SELECT * FROM task_history WHERE task_id = ? ORDER BY id", task_id
         )
     ]
+
+
+@dataclass
+class Sync:
+    """One project with one token, and the app under test."""
+
+    client: TestClient[Any]
+    settings: Settings
+    clock: FakeClock
+    project_id: str
+    token: str
+
+    @property
+    def url(self) -> str:
+        return f"/api/v1/projects/{self.project_id}/task-sync/"
+
+    def push(self, payload: dict[str, Any], *, dry_run: str | None = None) -> httpx.Response:
+        url = self.url if dry_run is None else f"{self.url}?dry_run={dry_run}"
+        return self.client.post(url, json=payload, headers=bearer(self.token))
+
+    def send(
+        self, body: bytes, content_type: str | None = "application/json"
+    ) -> httpx.Response:
+        headers = bearer(self.token)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        return self.client.post(self.url, content=body, headers=headers)
+
+    def mint(self, **options: Any) -> str:
+        return mint(self.settings, self.project_id, self.clock.now(), **options)
+
+    def add_member(self, email: str, role: str = "member") -> str:
+        return add_member(self.settings, self.project_id, email, role)
+
+
+def setup_sync(
+    client: TestClient[Any], settings: Settings, clock: FakeClock, **token_options: Any
+) -> Sync:
+    project_id = make_project(settings, ADMIN_EMAIL)
+    token = mint(settings, project_id, clock.now(), **token_options)
+    return Sync(client, settings, clock, project_id, token)
