@@ -39,7 +39,7 @@ _map_json = msgspec.json.Encoder(order="sorted")
 class NewToken(msgspec.Struct, forbid_unknown_fields=True):
     # Lengths are checked after trimming; these bounds only keep the decoder cheap.
     name: Annotated[str, msgspec.Meta(max_length=4 * MAX_NAME)]
-    status_map: Annotated[dict[str, str], msgspec.Meta(max_length=MAX_MAP_ENTRIES)] | None = (
+    status_map: Annotated[dict[str, Any], msgspec.Meta(max_length=MAX_MAP_ENTRIES)] | None = (
         None
     )
 
@@ -99,7 +99,7 @@ def check_new_token(new: NewToken) -> CheckedToken:
     return CheckedToken(name, check_status_map(new.status_map or {}))
 
 
-def check_status_map(raw: dict[str, str]) -> dict[str, str]:
+def check_status_map(raw: dict[str, Any]) -> dict[str, str]:
     """Keys normalised as a push's status will be (SPEC 4.3); every value an internal status."""
     problems: list[FieldError] = []
     normalised: dict[str, tuple[str, str]] = {}  # key → (original key, status)
@@ -110,7 +110,7 @@ def check_status_map(raw: dict[str, str]) -> dict[str, str]:
             problems.append(FieldError(field, f"keys are at most {MAX_STATUS} characters"))
         elif not norm:
             problems.append(FieldError(field, "the key has no letters or digits"))
-        elif status not in STATUSES:
+        elif not isinstance(status, str) or status not in STATUSES:
             valid = ", ".join(STATUSES)
             problems.append(
                 FieldError(field, f"{status!r} is not a status; use one of {valid}")
