@@ -24,6 +24,7 @@ from server.http.routes import (
     members,
     people,
     projects,
+    relays,
     sprints,
     task_sync,
     tasks,
@@ -80,6 +81,7 @@ def route_handlers() -> Sequence[Any]:
         *tasks.routes,
         *sprints.routes,
         *task_sync.routes,
+        *relays.routes,
     ]
 
 

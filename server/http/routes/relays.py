@@ -1,0 +1,65 @@
+"""Relays (SPEC 7): any project member downloads a generated relay for the project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromPath, Parameter
+
+from relays.generator import KINDS, InvalidRelayRequest, render
+from server.errors import InvalidInput, NotFound
+from server.http.auth import (
+    AUTHENTICATED,
+    AppServices,
+    CurrentUser,
+    parse_project_id,
+    require_role,
+)
+from server.http.openapi import member_route
+
+TAGS = ["relays"]
+PATH = "/api/v1/projects/{project_id:str}/relays/{kind:str}/"
+
+
+@get(
+    PATH,
+    tags=TAGS,
+    dependencies=AUTHENTICATED,
+    media_type="text/plain",
+    responses=member_route({400: "`url` is not an http(s) base URL."}),
+)
+async def download(
+    project_id: FromPath[str],
+    kind: FromPath[str],
+    request: Request[Any, Any, Any],
+    services: AppServices,
+    user: CurrentUser,
+    url: str | None = Parameter(
+        query="url",
+        default=None,
+        description="tasksync's public base URL as the source will reach it; "
+        "defaults to the URL this request came in on.",
+    ),
+) -> Response[str]:
+    """The relay of `kind` for this project, with the task-sync URL written in (any member).
+
+    Kinds: github-actions, jira-relay, jira-worker, linear-worker, linear-vercel. Secrets
+    are never written into the file; its header says where each one goes.
+    """
+    project = parse_project_id(project_id)
+    await require_role(services, project, user, "viewer")
+    if kind not in KINDS:
+        raise NotFound(f"No such relay kind; choose one of {', '.join(KINDS)}.")
+    try:
+        rendered = render(kind, url=url or str(request.base_url), project_id=project)
+    except InvalidRelayRequest as error:
+        raise InvalidInput.one("url", str(error).replace("--url", "url")) from None
+    return Response(
+        rendered.text,
+        media_type=f"{rendered.content_type}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
+    )
+
+
+routes = [download]
