@@ -20,6 +20,7 @@ from server.http.auth import AppServices
 from server.http.problems import EXCEPTION_HANDLERS, problem_responses
 from server.http.requests import request_log_middleware
 from server.http.routes import (
+    audit,
     bench,
     members,
     people,
@@ -81,6 +82,7 @@ def route_handlers() -> Sequence[Any]:
         *tasks.routes,
         *sprints.routes,
         *task_sync.routes,
+        *audit.routes,
         *relays.routes,
     ]
 
