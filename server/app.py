@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from server import __version__, bootstrap
+from server import __version__, bootstrap, web
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.http.auth import AppServices
@@ -84,6 +84,7 @@ def route_handlers() -> Sequence[Any]:
         *task_sync.routes,
         *audit.routes,
         *relays.routes,
+        *web.routes(),
     ]
 
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False)
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        template_config=web.template_config(),
         middleware=[request_log_middleware(services.metrics)],
         lifespan=[lifespan, *([bench.lifespan] if bench_on else [])],
         state=State({"services": services}),

@@ -34,8 +34,13 @@ def bearer_value(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def current_user(request: Request[Any, Any, Any], services: AppServices) -> User:
-    """The user named by the request's JWT (header, or the console's session cookie)."""
-    token = bearer_value(request) or request.cookies.get("tasksync_session")
+    """The user named by the request's `Authorization: Bearer` JWT.
+
+    Deliberately not the console's session cookie: a browser attaches cookies to requests
+    other sites make, so an API that honoured it would accept cross-site POSTs that carry
+    no CSRF token. The console checks its cookie and its CSRF tokens itself (server/web).
+    """
+    token = bearer_value(request)
     if not token or token.startswith("tppm_"):
         raise NotAuthenticated(
             "Log in and send the token as `Authorization: Bearer …`.", headers=CHALLENGE

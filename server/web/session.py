@@ -1,0 +1,71 @@
+"""The console's session: a JWT in an HttpOnly, SameSite=Strict cookie (SPEC 10).
+
+The cookie is read here and nowhere else: the JSON API takes only `Authorization: Bearer`
+(server/http/auth.py), so a cookie a browser attaches to a cross-site request can reach
+nothing but console routes, and every console form checks a CSRF token (server/web/csrf.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+
+from server.errors import NotAuthenticated
+from server.services import Services
+from server.users import User, load_user
+
+COOKIE = "tasksync_session"
+COOKIE_PATH = "/console"
+
+
+class LoginRequired(Exception):
+    """No valid session: the console answers with a redirect to its login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def is_https(request: Request[Any, Any, Any]) -> bool:
+    return request.url.scheme == "https"
+
+
+async def session_user(request: Request[Any, Any, Any], services: Services) -> User:
+    """The user the session cookie names, or `LoginRequired`."""
+    try:
+        user_id = services.sessions.user_id(request.cookies.get(COOKIE, ""))
+    except NotAuthenticated:
+        raise LoginRequired(request.url.path) from None
+    found = await services.db.read(lambda conn: load_user(conn, user_id))
+    if found is None:
+        raise LoginRequired(request.url.path)
+    request.state.user_id = found.id
+    return found
+
+
+def login_location(next_path: str) -> str:
+    return "/console/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a console path: never an open redirect to another site (`//evil`, `https:`)."""
+    if value and value.startswith("/console/") and not value.startswith("/console/login"):
+        return value
+    return "/console/"
+
+
+def set_session(response: Response[Any], request: Request[Any, Any, Any], token: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+    )
+
+
+def clear_session(response: Response[Any], request: Request[Any, Any, Any]) -> None:
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
