@@ -25,7 +25,7 @@ serve *ARGS: setup
     {{venv}}/bin/tasksync serve {{ARGS}}
 
 # Lint, type-check and run the whole test suite.
-test: setup lint types
+test: setup node-deps lint types
     {{py}} -m pytest
 
 # Ruff lint and format check.
@@ -41,3 +41,11 @@ types: setup
 fmt: setup
     {{venv}}/bin/ruff format server relays tests
     {{venv}}/bin/ruff check --fix server relays tests
+
+# Node packages the relay tests run the Workers with (Miniflare, which runs workerd).
+node-deps:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -d node_modules/miniflare ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        npm ci --no-audit --no-fund
+    fi
