@@ -129,12 +129,36 @@ def warm_up(bench: Bench) -> None:
     replay(bench.server.url, "/bench/ceiling", sample, bench.load)
 
 
+def commit_counters(bench: Bench) -> tuple[float, float]:
+    """(commits, writes) so far, from the server's group-commit histogram."""
+    text = httpx.get(bench.server.url + "/metrics", timeout=10).text
+    values = {"count": 0.0, "sum": 0.0}
+    for line in text.splitlines():
+        for key in values:
+            if line.startswith(f"tasksync_commit_batch_size_{key} "):
+                values[key] = float(line.split()[1])
+    return values["count"], values["sum"]
+
+
 def run(bench: Bench, names: list[str]) -> dict[str, Figures]:
     results: dict[str, Figures] = {}
     for name in names:
         measured = bench.server.reset_peak_rss()
         print(f"-- {name} ...", flush=True)
+        commits_before, writes_before = commit_counters(bench)
+        cpu_before = bench.server.cpu_seconds()
         figures = SCENARIOS[name](bench)
+        cpu = bench.server.cpu_seconds() - cpu_before
+        # Cores the server kept busy while the scenario ran (2 would be both, fully).
+        figures["server_cores_busy"] = (
+            round(cpu / figures["seconds"], 2) if figures["seconds"] else 0
+        )
+        commits_after, writes_after = commit_counters(bench)
+        commits = commits_after - commits_before
+        figures["commits"] = int(commits)
+        figures["writes_per_commit"] = (
+            round((writes_after - writes_before) / commits, 2) if commits else 0
+        )
         figures["peak_rss_mb"] = round(bench.server.peak_rss_mb(), 1)
         figures["peak_rss_scope"] = "scenario" if measured else "process lifetime"
         figures["server_threads"] = bench.server.threads()
@@ -148,7 +172,8 @@ def _line(name: str, f: Figures) -> str:
     return (
         f"{name:<16} {f['requests_per_second']:>9.0f} req/s   p50 {f['p50_ms']:>6.2f} ms   "
         f"p99 {f['p99_ms']:>6.2f} ms   peak RSS {f['peak_rss_mb']:>6.1f} MB   "
-        f"{f['answers']} answers {f.get('statuses')}"
+        f"CPU {f['server_cpu_ms_per_request']:.2f} ms/req   "
+        f"{f['writes_per_commit']} writes/commit   {f['answers']} answers {f.get('statuses')}"
         + (f"   ERRORS {errors}" if errors or f.get("socket_errors") else "")
     )
 
