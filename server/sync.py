@@ -119,13 +119,23 @@ def apply_push(conn: sqlite3.Connection, context: PushContext, push: Push) -> Ou
     return outcome
 
 
+# Pushed tasks take an id derived from their key, so a dry run of a first push answers with
+# the very id the real push will give (a random one would differ). Keys are unique, and
+# tasks made by hand take random (version 4) ids, so no two tasks can share one.
+_PUSHED_TASKS = uuid.UUID("5b0e4c1e-4a57-4d2b-9a1c-7a5c3e2f9d10")
+
+
+def task_id_for(project_id: str, source: str, external_id: str) -> str:
+    return str(uuid.uuid5(_PUSHED_TASKS, f"{project_id}\n{source}\n{external_id}"))
+
+
 def short_id(number: int) -> str:
     return f"{number:08X}"
 
 
 def _create(conn: sqlite3.Connection, context: PushContext, push: Push) -> Outcome:
     draft = _Draft()
-    task_id = str(uuid.uuid4())
+    task_id = task_id_for(context.project_id, push.source, push.external_id)
     status = _translate(conn, context, push, draft, on_create=True) or "BACKLOG"
     assignee, resolved = _assignee_on_create(conn, context, push, draft)
     parent_key = push.parent_external_id if isinstance(push.parent_external_id, str) else None

@@ -67,10 +67,10 @@ def decode(body: bytes, decoder: msgspec.json.Decoder[T], accepted: tuple[str, .
     except msgspec.ValidationError as exc:
         raise InvalidInput([field_error(str(exc), accepted)]) from exc
     except msgspec.DecodeError as exc:
-        name = _field_with_bad_text(body)
-        if name is not None:
+        holder = _field_with_bad_text(body)
+        if holder is not None:
             message = "contains an unpaired surrogate escape; send valid Unicode"
-            raise InvalidInput.one(name, message) from exc
+            raise InvalidInput.one(holder, message) from exc
         raise InvalidInput.one("body", f"the body is not a JSON object: {exc}") from exc
     _reject_lone_surrogates(value)
     return value

@@ -7,6 +7,7 @@ authenticated answer, validation failures included, carries the `RateLimit-*` he
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import msgspec
@@ -14,6 +15,7 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 
 from server.clock import isoformat
@@ -22,7 +24,7 @@ from server.http.auth import CHALLENGE, AppServices
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
 from server.http.problems import PROBLEM_JSON, Problem, problem_type
-from server.push import ACCEPTED_FIELDS, DECODER, check_payload
+from server.push import ACCEPTED_FIELDS, DECODER, Payload, check_payload
 from server.ratelimit import Decision
 from server.services import Services
 from server.sync import DryRun, Outcome, PushContext, PushResult, push_job
@@ -59,11 +61,40 @@ _RESPONSES = {
 }
 
 
+def _schema(node: dict[str, Any]) -> Schema:
+    """msgspec's JSON Schema of `Payload` as an OpenAPI schema (the subset it uses)."""
+    return Schema(
+        title=node.get("title"),
+        description=node.get("description"),
+        type=OpenAPIType(node["type"]) if "type" in node else None,
+        any_of=[_schema(n) for n in node["anyOf"]] if "anyOf" in node else None,
+        properties={k: _schema(v) for k, v in node.get("properties", {}).items()} or None,
+        required=node.get("required"),
+        additional_properties=node.get("additionalProperties"),
+    )
+
+
+_PAYLOAD_SCHEMA = _schema(msgspec.json.schema(Payload)["$defs"]["Payload"])
+
+
+@dataclass
+class _PushOperation(Operation):
+    """The body is read by hand, after authentication, so Litestar cannot see its type."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={"application/json": OpenAPIMediaType(schema=_PAYLOAD_SCHEMA)},
+        )
+
+
 @post(
     "/api/v1/projects/{project_id:str}/task-sync/",
+    operation_class=_PushOperation,
     status_code=200,
     tags=["task-sync"],
     summary="Push a task",
+    response_description="The task existed and was updated (or the push was stale).",
     responses=_RESPONSES,
 )
 async def task_sync(
