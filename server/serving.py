@@ -27,5 +27,8 @@ def run(settings: Settings) -> None:
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         timeout_keep_alive=5,
         server_header=False,
+        # uvicorn would otherwise rewrite the peer from X-Forwarded-For for any request from
+        # 127.0.0.1, whatever TASKSYNC_TRUSTED_PROXIES says; server/http/client_ip.py decides.
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()
