@@ -149,16 +149,16 @@ def run(bench: Bench, names: list[str]) -> dict[str, Figures]:
         cpu_before = bench.server.cpu_seconds()
         figures = SCENARIOS[name](bench)
         cpu = bench.server.cpu_seconds() - cpu_before
-        # Cores the server kept busy while the scenario ran (2 would be both, fully).
-        figures["server_cores_busy"] = (
-            round(cpu / figures["seconds"], 2) if figures["seconds"] else 0
-        )
         commits_after, writes_after = commit_counters(bench)
+        # CPU per request is steadier than req/s on a shared box; cores busy says whether
+        # the server was saturated (2 would be both cores, fully).
+        figures["server_cpu_ms_per_request"] = round(1000 * cpu / max(figures["answers"], 1), 3)
+        figures["server_cores_busy"] = round(cpu / max(figures["seconds"], 1e-9), 2)
+        figures["load_average_1m"] = round(os.getloadavg()[0], 2)
         commits = commits_after - commits_before
+        writes = writes_after - writes_before
         figures["commits"] = int(commits)
-        figures["writes_per_commit"] = (
-            round((writes_after - writes_before) / commits, 2) if commits else 0
-        )
+        figures["writes_per_commit"] = round(writes / commits, 2) if commits else 0
         figures["peak_rss_mb"] = round(bench.server.peak_rss_mb(), 1)
         figures["peak_rss_scope"] = "scenario" if measured else "process lifetime"
         figures["server_threads"] = bench.server.threads()
