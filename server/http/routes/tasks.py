@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Request, get, patch
@@ -77,13 +77,14 @@ async def list_all(
 
 
 def _next_url(request: Request[Any, Any, Any], before: str | None) -> str | None:
+    """This request's URL with the cursor moved: same filters, same order of parameters."""
     if before is None:
         return None
-    query = [
-        (key, value) for key, value in request.query_params.multi_items() if key != "before"
-    ]
-    query.append(("before", before))
-    return str(request.url.with_replacements(query=urlencode(query)))
+    query = parse_qsl(request.url.query, keep_blank_values=True)
+    query = [(key, value) for key, value in query if key != "before"] + [("before", before)]
+    # Litestar hands routes the path without its trailing slash; the API's paths keep it.
+    path = request.url.path if request.url.path.endswith("/") else request.url.path + "/"
+    return str(request.url.with_replacements(path=path, query=urlencode(query)))
 
 
 @get(ONE, tags=TAGS, dependencies=AUTHENTICATED, responses=member_route({404: NO_TASK}))
