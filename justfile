@@ -49,3 +49,8 @@ node-deps:
     if [ ! -d node_modules/miniflare ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         npm ci --no-audit --no-fund
     fi
+
+# Start a fresh tasksync, feed every shared webhook fixture through the generated relays,
+# and print the resulting backlog.
+demo: setup node-deps
+    {{py}} demo/run.py

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from relays.generator import KINDS, render
-from tests.relays.runners import NodeHarness, PythonRelay, RelayAnswer
+from tests.relays.runners import REPO, NodeHarness, PythonRelay, RelayAnswer
 from tests.relays.signing import JIRA_SECRET, LINEAR_SECRET
 from tests.relays.stub import CaptureStub
 
@@ -88,6 +88,8 @@ def stub(stub_server: CaptureStub) -> CaptureStub:
 
 @pytest.fixture(scope="session")
 def node() -> Iterator[NodeHarness]:
+    if not (REPO / "node_modules" / "miniflare").is_dir():
+        pytest.fail("Miniflare is not installed: run `just node-deps` (npm ci) first")
     harness = NodeHarness()
     yield harness
     harness.close()

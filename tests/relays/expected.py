@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "webhooks"
-FIELDS = ("source", "external_id", "name", "status", "assignee_email", "story_points")
-FIELDS += ("external_url", "parent_external_id")
+FIELDS = (
+    *("source", "external_id", "name", "status", "assignee_email", "story_points"),
+    *("external_url", "parent_external_id"),
+)
 _LINE = re.compile(r"^- (\w+/[\w.-]+\.json): (.*)$")
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|null|[a-z]+)')
 # The one line EXPECTED.md leaves to the project's id scheme (a sub-issue that names its
@@ -19,6 +22,31 @@ UNDECIDED = object()
 
 def fixture_paths(source: str) -> list[Path]:
     return sorted((FIXTURES / source).glob("*.json"))
+
+
+_CHANGED_AT = {
+    "github": ("issue", "updated_at"),
+    "jira": ("issue", "fields", "updated"),
+    "linear": ("data", "updatedAt"),
+}
+
+
+def in_source_order(source: str) -> list[Path]:
+    """The fixtures in the order their source would have sent them (by change time).
+
+    Jira's `fields.updated` carries its own offset, so instants are compared, not strings;
+    a fixture without a change time (a comment event) goes first.
+    """
+
+    def changed_at(path: Path) -> datetime:
+        value: Any = json.loads(path.read_bytes())
+        for key in _CHANGED_AT[source]:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            return datetime.min.replace(tzinfo=UTC)
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    return sorted(fixture_paths(source), key=changed_at)
 
 
 def load_expected() -> dict[str, dict[str, Any] | None]:

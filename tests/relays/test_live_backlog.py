@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from tests.conftest import stop_server
 from tests.relays.conftest import Relays, render_all
-from tests.relays.expected import UNDECIDED, fixture_paths, load_expected
+from tests.relays.expected import UNDECIDED, in_source_order, load_expected
 from tests.relays.live import LiveProject, new_project, start_live_server
 from tests.relays.runners import NodeHarness, run_github_step
 from tests.relays.signing import (
@@ -41,11 +40,6 @@ INTERNAL_STATUS = {
     "In Progress": "IN_PROGRESS",
     "Done": "COMPLETE",
 }
-UPDATED_AT = {
-    "github": lambda e: e["issue"]["updated_at"],
-    "jira": lambda e: e["issue"]["fields"].get("updated") or "",
-    "linear": lambda e: e["data"]["updatedAt"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +47,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server = start_live_server(tmp_path_factory.mktemp("live") / "data")
     yield server
     stop_server(server)
-
-
-def in_source_order(source: str) -> list[Path]:
-    # Sources send changes in the order they happen; Jira's `fields.updated` carries its
-    # offset, so compare instants rather than strings.
-    def when(path: Path) -> datetime:
-        stamp = UPDATED_AT[source](json.loads(path.read_bytes()))
-        if not stamp:
-            return datetime.min.replace(tzinfo=UTC)
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-    return sorted(fixture_paths(source), key=when)
 
 
 def deliver(
