@@ -63,14 +63,15 @@ class Visit:
 
     def render(
         self,
-        name: str,
+        template: str,
+        /,
         *,
         status: int = 200,
         project: ProjectView | None = None,
         **context: Any,
     ) -> Template:
         return Template(
-            template_name=name,
+            template_name=template,
             context={
                 "user": self.user,
                 "csrf_token": self.csrf_token,
