@@ -8,14 +8,17 @@ forwards by id in bounded chunks, so neither ever holds a project's whole log in
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from server.audit import GENESIS, NewEntry, chained_content, entry_hash
 
 
-@dataclass(frozen=True)
-class StoredEntry:
-    """One row as stored: the chained content plus its id and the two hashes."""
+class StoredEntry(NamedTuple):
+    """One row as stored: the chained content plus its id and the two hashes.
+
+    A named tuple, not a frozen dataclass: `verify/` builds millions of them, and a tuple is
+    several times cheaper to make.
+    """
 
     id: int
     project_id: str
@@ -102,7 +105,7 @@ def page(
         " ORDER BY id DESC LIMIT ?",
         params,
     ).fetchall()
-    return [StoredEntry(*row) for row in rows]
+    return [StoredEntry._make(row) for row in rows]
 
 
 def chain_chunk(
@@ -114,4 +117,4 @@ def chain_chunk(
         " WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?",
         (project_id, after_id, size),
     ).fetchall()
-    return [StoredEntry(*row) for row in rows]
+    return [StoredEntry._make(row) for row in rows]
