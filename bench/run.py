@@ -1,6 +1,6 @@
 """`just bench`: the real server, one process, driven over loopback by wrk.
 
-    python -m bench.run                          # ceiling, naive, task-sync (the issue's run)
+    python -m bench.run                          # ceiling, naive, task-sync, importer
     python -m bench.run --scale                  # task-sync: empty database, then 1M tasks
     python -m bench.run --server granian         # the same run under another ASGI server
     python -m bench.run --scenarios ceiling,task-sync --output /tmp/x.json
@@ -89,6 +89,15 @@ def task_sync(bench: Bench) -> Figures:
     """The real endpoint: auth, rate limit, upsert, history, audit, group commit."""
     header = ("Authorization", f"Bearer {bench.token}")
     return replay(bench.server.url, bench.task_sync_path, bench.bodies, bench.load, header)
+
+
+@scenario("importer")
+def importer(bench: Bench) -> Figures:
+    """`tasksync import` of 2,000 tickets with a fresh token, on its own rate-limited server
+    (the window scaled down; see bench/importer.py), against the limit-bound ideal."""
+    from bench import importer as importer_bench
+
+    return importer_bench.measure(bench.workdir)
 
 
 def prepare(bench: Bench) -> None:
@@ -332,7 +341,7 @@ def scale_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", default="ceiling,naive,task-sync")
+    parser.add_argument("--scenarios", default="ceiling,naive,task-sync,importer")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument("--ids", type=int, default=10_000, help="distinct external ids")
     parser.add_argument("--connections", type=int, default=32)
