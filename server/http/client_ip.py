@@ -16,7 +16,8 @@ What counts as an address in the header (decided here, documented in docs/audit.
 
 Anything else reached by the walk — an empty item, a name, a bad port, `unknown` — means the
 chain cannot be trusted past that point, and the header is ignored as a whole: the answer is
-the TCP peer. A malformed header is never an error.
+the TCP peer. A malformed header is never an error. The RFC 7239 `Forwarded` header is not
+read: the proxies our users run (nginx, Caddy, Traefik) all write `X-Forwarded-For`.
 """
 
 from __future__ import annotations
