@@ -204,10 +204,12 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 def classify(response: httpx.Response) -> tuple[str, list[str]]:
     """created, updated or unchanged, and the answer's warnings.
 
-    The answer says `created`, but not whether an update changed anything; a stale push
-    (SPEC 4.7) is recognised by its warning, and a `result` field is used when a server
-    sends one.
+    A stale push (SPEC 4.7) is recognised by its warning, and a `result` field is used when
+    a server sends one.
     """
+    # Known limit: the answer (SPEC 4.2) says `created` but not whether an update changed
+    # anything, so an update that changed nothing counts as updated. A field in the answer
+    # saying so (the server knows: its metrics count "unchanged") would lift it.
     body = _json(response)
     raw_warnings = body.get("warnings")
     warnings = (
