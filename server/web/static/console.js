@@ -8,3 +8,20 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   });
 });
+// Forms marked `data-inplace` post in the background and swap in the page's new <main>,
+// keeping focus where it was; without this script they post and reload as usual.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-inplace]");
+  if (!form || !window.fetch || !window.DOMParser) return;
+  event.preventDefault();
+  const focusId = document.activeElement && document.activeElement.id;
+  const response = await fetch(form.action, {
+    method: "POST", body: new FormData(form), credentials: "same-origin",
+  });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const main = page.querySelector("main");
+  if (!main) { window.location.reload(); return; }
+  document.querySelector("main").replaceWith(main);
+  const again = focusId && document.getElementById(focusId);
+  (again || main).focus();
+});
