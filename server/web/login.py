@@ -40,7 +40,7 @@ def _login_page(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=is_https(request),
+        secure=is_https(request, services.settings),
     )
     return page
 
@@ -65,7 +65,7 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Respo
             request, services, nonce, 401, error="Wrong email or password.", email=email
         )
     response: Redirect = see_other(safe_next(str(form.get("next", ""))))
-    set_session(response, request, services.sessions.issue(user.id))
+    set_session(response, request, services.settings, services.sessions.issue(user.id))
     return response
 
 

@@ -12,7 +12,9 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 
+from server.config import Settings, parse_networks
 from server.errors import NotAuthenticated
+from server.http.client_ip import parse_address
 from server.services import Services
 from server.users import User, load_user
 
@@ -28,8 +30,20 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def is_https(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https"
+def is_https(request: Request[Any, Any, Any], settings: Settings) -> bool:
+    """Whether the browser reached us over TLS: directly, or through a trusted proxy that
+    says so in `X-Forwarded-Proto` (anyone else could write that header)."""
+    if request.url.scheme == "https":
+        return True
+    peer = parse_address(request.client.host) if request.client is not None else None
+    if peer is None:
+        return False
+    trusted = any(
+        peer.version == net.version and peer in net
+        for net in parse_networks(settings.trusted_proxies)
+    )
+    proto = request.headers.get("x-forwarded-proto", "").strip().lower()
+    return trusted and proto == "https"
 
 
 async def session_user(request: Request[Any, Any, Any], services: Services) -> User:
@@ -56,14 +70,16 @@ def safe_next(value: str | None) -> str:
     return "/console/"
 
 
-def set_session(response: Response[Any], request: Request[Any, Any, Any], token: str) -> None:
+def set_session(
+    response: Response[Any], request: Request[Any, Any, Any], settings: Settings, token: str
+) -> None:
     response.set_cookie(
         COOKIE,
         token,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=is_https(request),
+        secure=is_https(request, settings),
     )
 
 

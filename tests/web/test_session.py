@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+from litestar import Request
 from litestar.testing import TestClient
 
 from server.clock import FakeClock
+from server.config import Settings
+from server.web.session import is_https
 from tests.conftest import ADMIN_EMAIL
 from tests.web.helpers import api_project, console_login, csrf_of, submit
 
@@ -156,3 +160,25 @@ def test_console_pages_are_not_cached_or_framed(client: TestClient[Any]) -> None
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def _request(peer: str, proto: str) -> Request[Any, Any, Any]:
+    scope: Any = {
+        "type": "http",
+        "scheme": "http",
+        "method": "GET",
+        "path": "/console/login",
+        "query_string": b"",
+        "server": ("tasks.example.com", 80),
+        "client": (peer, 50000),
+        "headers": [(b"x-forwarded-proto", proto.encode())],
+    }
+    return Request(scope)
+
+
+def test_forwarded_https_counts_only_from_a_trusted_proxy(settings: Settings) -> None:
+    behind = msgspec.structs.replace(settings, trusted_proxies="10.0.0.0/8")
+    assert is_https(_request("10.1.2.3", "https"), behind)
+    assert not is_https(_request("10.1.2.3", "http"), behind)
+    assert not is_https(_request("203.0.113.9", "https"), behind)
+    assert not is_https(_request("10.1.2.3", "https"), settings)
