@@ -157,26 +157,37 @@ def run(bench: Bench, names: list[str]) -> dict[str, Figures]:
         commits_before, writes_before = commit_counters(bench)
         cpu_before = bench.server.cpu_seconds()
         figures = SCENARIOS[name](bench)
-        cpu = bench.server.cpu_seconds() - cpu_before
-        commits_after, writes_after = commit_counters(bench)
-        # CPU per request is steadier than req/s on a shared box; cores busy says whether
-        # the server was saturated (2 would be both cores, fully).
-        figures["server_cpu_ms_per_request"] = round(1000 * cpu / max(figures["answers"], 1), 3)
-        figures["server_cores_busy"] = round(cpu / max(figures["seconds"], 1e-9), 2)
-        figures["load_average_1m"] = round(os.getloadavg()[0], 2)
-        commits = commits_after - commits_before
-        writes = writes_after - writes_before
-        figures["commits"] = int(commits)
-        figures["writes_per_commit"] = round(writes / commits, 2) if commits else 0
-        figures["peak_rss_mb"] = round(bench.server.peak_rss_mb(), 1)
-        figures["peak_rss_scope"] = "scenario" if measured else "process lifetime"
-        figures["server_threads"] = bench.server.threads()
+        if "answers" in figures:  # a wrk replay against the benchmark's server
+            cpu = bench.server.cpu_seconds() - cpu_before
+            commits_after, writes_after = commit_counters(bench)
+            _server_figures(bench, figures, cpu, commits_after - commits_before, measured)
+            figures["writes_per_commit"] = (
+                round((writes_after - writes_before) / figures["commits"], 2)
+                if figures["commits"]
+                else 0
+            )
         results[name] = figures
         print(_line(name, figures), flush=True)
     return results
 
 
+def _server_figures(
+    bench: Bench, figures: Figures, cpu: float, commits: float, rss_scoped: bool
+) -> None:
+    # CPU per request is steadier than req/s on a shared box; cores busy says whether the
+    # server was saturated (2 would be both cores, fully).
+    figures["server_cpu_ms_per_request"] = round(1000 * cpu / max(figures["answers"], 1), 3)
+    figures["server_cores_busy"] = round(cpu / max(figures["seconds"], 1e-9), 2)
+    figures["load_average_1m"] = round(os.getloadavg()[0], 2)
+    figures["commits"] = int(commits)
+    figures["peak_rss_mb"] = round(bench.server.peak_rss_mb(), 1)
+    figures["peak_rss_scope"] = "scenario" if rss_scoped else "process lifetime"
+    figures["server_threads"] = bench.server.threads()
+
+
 def _line(name: str, f: Figures) -> str:
+    if "answers" not in f:
+        return f"{name:<16} {json.dumps(f)}"
     errors = {k: v for k, v in f.get("statuses", {}).items() if not k.startswith("2")}
     return (
         f"{name:<16} {f['requests_per_second']:>9.0f} req/s   p50 {f['p50_ms']:>6.2f} ms   "
