@@ -54,3 +54,13 @@ node-deps:
 # and print the resulting backlog.
 demo: setup node-deps
     {{py}} demo/run.py
+
+# Benchmark: ceiling, naive and task-sync in one run over loopback (needs wrk; installs it).
+# Writes bench/results.json; docs/performance.md explains the figures.
+bench *ARGS: setup
+    {{py}} -m bench.run {{ARGS}}
+
+# The same task-sync run on an empty database, then on 1,000,000 tasks and 5,000,000 audit
+# rows (about 10 minutes on 2 cores). Writes bench/results-scale.json.
+bench-scale *ARGS: setup
+    {{py}} -m bench.run --scale {{ARGS}}
