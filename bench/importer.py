@@ -17,8 +17,9 @@ the next when the first leaves, so the fastest N pushes can go is `floor((N-1)/l
 windows (`ideal_seconds`: 1 window, 60 s at full scale, for 2,000). A client spreading the
 limit evenly needs `N / limit` windows (`sustained_seconds`: 2 minutes at full scale).
 At a scaled window the importer's own time to send a burst over one connection matters more
-than it would at 60 s; `one_connection_seconds` adds it (the last burst, at the measured
-mean push latency) to show how much of the gap is the connection, not the pacing.
+than it would at 60 s; `one_connection_seconds` adds it (the time the last burst's pushes
+spent waiting for their answers) to show how much of the gap is the connection, not the
+pacing.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,7 @@ from relays.mappings import MappingOptions
 from server.importer import output, reader
 from server.importer.pacing import fastest_seconds, sustained_seconds
 from server.importer.runner import Runner
-from server.importer.state import ImportState, default_path
+from server.importer.state import ImportState
 
 ADMIN = ("admin@bench.example", "benchmark admin password")
 TICKETS = 2000
@@ -118,13 +121,37 @@ def _start(workdir: Path, limit: int, window: int) -> servers.Server:
     return servers.start(data_dir, launcher=None, **env)
 
 
-def _timed_client(token: str, latencies: list[float], statuses: Counter[str]) -> httpx.Client:
+class _TimedStop(threading.Event):
+    """The runner's stop event, which is also how it sleeps: adds up the time paced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = 0.0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        started = time.perf_counter()
+        try:
+            return super().wait(timeout)
+        finally:
+            self.waited += time.perf_counter() - started
+
+
+@dataclass
+class _Run:
+    seconds: float = 0.0
+    paced: float = 0.0
+    refused: int = 0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+
+def _timed_client(token: str, run: _Run) -> httpx.Client:
     def sent(request: httpx.Request) -> None:
         request.extensions["bench_started"] = time.perf_counter()
 
     def answered(response: httpx.Response) -> None:
-        latencies.append(time.perf_counter() - response.request.extensions["bench_started"])
-        statuses[str(response.status_code)] += 1
+        run.latencies.append(time.perf_counter() - response.request.extensions["bench_started"])
+        run.statuses[str(response.status_code)] += 1
 
     return httpx.Client(
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
@@ -137,33 +164,30 @@ def _timed_client(token: str, latencies: list[float], statuses: Counter[str]) ->
 def measure(workdir: Path, tickets: int = TICKETS, window: int = WINDOW) -> dict[str, Any]:
     """Import `tickets` into a fresh project of a server limited to LIMIT per `window` s."""
     server = _start(workdir, LIMIT, window)
+    run = _Run()
     try:
         project_id, token = _fresh_project(server.url)
-        export = jira_export(workdir / "jira-export.json", tickets)
-        lines = reader.push_order(
-            reader.read(
-                export.read_bytes(), reader.detect(export.read_bytes()), MappingOptions()
-            )
-        )
+        data = jira_export(workdir / "jira-export.json", tickets).read_bytes()
+        lines = reader.push_order(reader.read(data, reader.detect(data), MappingOptions()))
         endpoint = task_sync_url(server.url, project_id)
-        latencies: list[float] = []
-        statuses: Counter[str] = Counter()
+        stop = _TimedStop()
         runner = Runner(
-            client=_timed_client(token, latencies, statuses),
+            client=_timed_client(token, run),
             url=endpoint,
             target=endpoint,
-            state=ImportState(default_path(export)),
+            state=ImportState(workdir / "jira-export.json.tasksync-import.jsonl"),
             rejects=output.RejectsFile(workdir / "rejects.jsonl"),
             progress=output.PlainProgress(io.StringIO()),
+            stop=stop,
         )
         started = time.monotonic()
         with runner.client:
             runner.run(lines)
-        seconds = time.monotonic() - started
-        refused = _rate_limited(server.url)
+        run.seconds, run.paced = time.monotonic() - started, stop.waited
+        run.refused = _rate_limited(server.url)
     finally:
         server.stop()
-    return _figures(tickets, window, seconds, dict(statuses), latencies, refused)
+    return _figures(tickets, window, run)
 
 
 def _rate_limited(url: str) -> int:
@@ -174,44 +198,38 @@ def _rate_limited(url: str) -> int:
     return 0
 
 
-def _figures(
-    tickets: int,
-    window: int,
-    seconds: float,
-    statuses: dict[str, int],
-    latencies: list[float],
-    refused: int,
-) -> dict[str, Any]:
+def _figures(tickets: int, window: int, run: _Run) -> dict[str, Any]:
     ideal = fastest_seconds(tickets, LIMIT, window)
     sustained = sustained_seconds(tickets, LIMIT, window)
-    p50 = statistics.median(latencies) if latencies else 0.0
-    mean = statistics.fmean(latencies) if latencies else 0.0
+    ordered = sorted(run.latencies) or [0.0]
     last_burst = tickets - LIMIT * math.floor((tickets - 1) / LIMIT)
-    one_connection = ideal + last_burst * mean
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+    one_connection = ideal + sum(run.latencies[-last_burst:])
+    answering = sum(run.latencies)
     return {
         "tickets": tickets,
         "limit": LIMIT,
         "window_seconds": window,
         "scale": FULL_WINDOW / window,
-        "seconds": round(seconds, 2),
-        "answers": len(latencies),
-        "statuses": statuses,
-        "requests_per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
+        "seconds": round(run.seconds, 2),
+        "answers": len(run.latencies),
+        "statuses": dict(run.statuses),
+        "requests_per_second": round(len(run.latencies) / run.seconds, 1),
         "limit_per_second": round(LIMIT / window, 1),
-        "p50_ms": round(p50 * 1000, 2),
-        "mean_ms": round(mean * 1000, 2),
-        "p99_ms": round(p99 * 1000, 2),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[int((len(ordered) - 1) * 0.99)] * 1000, 2),
         "ideal_seconds": ideal,
         "sustained_seconds": sustained,
         "one_connection_seconds": round(one_connection, 2),
-        "seconds_over_ideal": round(seconds / ideal, 3) if ideal else None,
-        "seconds_over_sustained": round(seconds / sustained, 3),
-        "seconds_over_one_connection": round(seconds / one_connection, 3),
-        "rate_limited_429": refused,
+        "seconds_over_ideal": round(run.seconds / ideal, 3) if ideal else None,
+        "seconds_over_sustained": round(run.seconds / sustained, 3),
+        "seconds_over_one_connection": round(run.seconds / one_connection, 3),
+        # Where the time went: waiting for the window, waiting for answers, the client itself.
+        "paced_seconds": round(run.paced, 2),
+        "answering_seconds": round(answering, 2),
+        "client_seconds": round(run.seconds - run.paced - answering, 2),
+        "rate_limited_429": run.refused,
         "full_scale_seconds_estimate": round(
-            ideal * FULL_WINDOW / window + last_burst * mean, 1
+            one_connection - ideal + ideal * FULL_WINDOW / window, 1
         ),
     }
 

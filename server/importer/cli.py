@@ -191,10 +191,10 @@ def _push(
                 EXIT_INTERRUPTED,
                 "stopped at once; run the same command to resume",
             )
-        except (Unreachable, Refused) as exc:
+        except Unreachable as exc:
             status, message = EXIT_UNREACHABLE, f"cannot reach the server: {exc}"
-            if isinstance(exc, Refused):
-                message = str(exc)
+        except Refused as exc:
+            status, message = EXIT_UNREACHABLE, str(exc)
         finally:
             rejects.close()
     return _finish(runner.totals, time.monotonic() - started, status, message, rejects_path)
