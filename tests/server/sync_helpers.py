@@ -1,27 +1,23 @@
-"""Set-up for the task-sync tests: projects, members and tokens written straight to the
-database file the app under test uses, and small readers of what a push left behind.
+"""Set-up for the task-sync tests (a project and its token, through the API) and small
+readers of what a push left behind in the database file the app under test uses.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from litestar.testing import TestClient
 
-from server.clock import FakeClock, isoformat
+from server.clock import FakeClock
 from server.config import Settings
 from server.storage import dialect
-from server.sync_auth import token_hash
-from tests.conftest import ADMIN_EMAIL
+from tests.conftest import ADMIN_EMAIL, login
 
 
 @contextmanager
@@ -33,62 +29,46 @@ def connect(settings: Settings) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def make_project(settings: Settings, owner_email: str, name: str = "Backlog") -> str:
-    project_id = str(uuid.uuid4())
-    with connect(settings) as conn:
-        conn.execute(
-            "INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)",
-            (project_id, name, "2026-01-01T12:00:00.000000Z"),
-        )
-        _add_member(conn, project_id, owner_email, "owner")
-    return project_id
-
-
-def add_member(settings: Settings, project_id: str, email: str, role: str = "member") -> str:
-    with connect(settings) as conn:
-        return _add_member(conn, project_id, email, role)
-
-
-def _add_member(conn: sqlite3.Connection, project_id: str, email: str, role: str) -> str:
-    user_id = str(
-        conn.execute("SELECT id FROM users WHERE email_key = ?", (email.lower(),)).fetchone()[0]
-    )
-    conn.execute(
-        "INSERT INTO memberships (project_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
-        (project_id, user_id, role, "2026-01-01T12:00:00.000000Z"),
-    )
-    return user_id
+def make_project(
+    client: TestClient[Any] | httpx.Client, admin: dict[str, str], name: str = "Backlog"
+) -> str:
+    response = client.post("/api/v1/projects/", json={"name": name}, headers=admin)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 def mint(
-    settings: Settings,
+    client: TestClient[Any] | httpx.Client,
+    admin: dict[str, str],
     project_id: str,
-    created_at: datetime,
-    *,
     status_map: dict[str, str] | None = None,
-    revoked: bool = False,
-    backfill_minutes: int = 60,
-) -> str:
-    """A raw token of `project_id`, stored as the mint endpoint stores one."""
-    raw = "tppm_" + secrets.token_hex(32)
+) -> dict[str, Any]:
+    """The mint response: `token` is the raw value, `id` names it for revocation."""
+    response = client.post(
+        f"/api/v1/projects/{project_id}/api-tokens/",
+        json={"name": "relay", "status_map": status_map or {}},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    minted: dict[str, Any] = response.json()
+    return minted
+
+
+def join_quietly(settings: Settings, project_id: str, email: str, role: str = "member") -> str:
+    """Membership written behind the API's back, so no parked email is resolved on joining
+    and only a later push can resolve it."""
     with connect(settings) as conn:
-        conn.execute(
-            "INSERT INTO api_tokens (id, project_id, name, token_hash, token_prefix,"
-            " status_map, created_by, created_at, backfill_until, revoked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-            (
-                str(uuid.uuid4()),
-                project_id,
-                "relay",
-                token_hash(raw),
-                raw[5:13],
-                json.dumps(status_map or {}),
-                isoformat(created_at),
-                isoformat(created_at + timedelta(minutes=backfill_minutes)),
-                isoformat(created_at) if revoked else None,
-            ),
+        user_id = str(
+            conn.execute(
+                "SELECT id FROM users WHERE email_key = ?", (email.lower(),)
+            ).fetchone()[0]
         )
-    return raw
+        conn.execute(
+            "INSERT INTO memberships (project_id, user_id, role, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (project_id, user_id, role, "2026-01-01T12:00:00.000000Z"),
+        )
+    return user_id
 
 
 def bearer(raw: str) -> dict[str, str]:
@@ -138,6 +118,7 @@ class Sync:
     client: TestClient[Any]
     settings: Settings
     clock: FakeClock
+    admin: dict[str, str]
     project_id: str
     token: str
 
@@ -157,16 +138,33 @@ class Sync:
             headers["Content-Type"] = content_type
         return self.client.post(self.url, content=body, headers=headers)
 
-    def mint(self, **options: Any) -> str:
-        return mint(self.settings, self.project_id, self.clock.now(), **options)
+    def mint(self, status_map: dict[str, str] | None = None) -> str:
+        return str(mint(self.client, self.admin, self.project_id, status_map)["token"])
 
-    def add_member(self, email: str, role: str = "member") -> str:
-        return add_member(self.settings, self.project_id, email, role)
+    def mint_revoked(self) -> str:
+        minted = mint(self.client, self.admin, self.project_id)
+        response = self.client.delete(
+            f"/api/v1/projects/{self.project_id}/api-tokens/{minted['id']}/", headers=self.admin
+        )
+        assert response.status_code == 204, response.text
+        return str(minted["token"])
+
+    def add_member(self, email: str, role: str = "member") -> None:
+        response = self.client.post(
+            f"/api/v1/projects/{self.project_id}/members/",
+            json={"email": email, "role": role},
+            headers=self.admin,
+        )
+        assert response.status_code == 201, response.text
 
 
 def setup_sync(
-    client: TestClient[Any], settings: Settings, clock: FakeClock, **token_options: Any
+    client: TestClient[Any],
+    settings: Settings,
+    clock: FakeClock,
+    status_map: dict[str, str] | None = None,
 ) -> Sync:
-    project_id = make_project(settings, ADMIN_EMAIL)
-    token = mint(settings, project_id, clock.now(), **token_options)
-    return Sync(client, settings, clock, project_id, token)
+    admin = login(client, ADMIN_EMAIL)
+    project_id = make_project(client, admin)
+    token = str(mint(client, admin, project_id, status_map)["token"])
+    return Sync(client, settings, clock, admin, project_id, token)

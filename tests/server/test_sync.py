@@ -11,7 +11,15 @@ from litestar.testing import TestClient
 from server.clock import FakeClock
 from server.config import Settings
 from tests.conftest import create_user
-from tests.server.sync_helpers import Sync, counts, history, rows, setup_sync, task
+from tests.server.sync_helpers import (
+    Sync,
+    counts,
+    history,
+    join_quietly,
+    rows,
+    setup_sync,
+    task,
+)
 
 BASE = {"source": "jira", "external_id": "PROJ-1"}
 
@@ -152,12 +160,12 @@ def test_a_member_email_sets_the_assignee(sync: Sync, admin: dict[str, str]) -> 
     assert task(sync.settings, body["task_id"])["assignee_id"] == priya["id"]
 
 
-def test_an_email_is_parked_then_resolved_after_the_person_joins(
+def test_an_email_is_parked_then_resolved_on_a_later_push_after_the_person_joined(
     sync: Sync, admin: dict[str, str]
 ) -> None:
     first = push(sync, assignee_email="Priya@Example.com")
     priya = create_user(sync.client, admin, "priya@example.com")
-    sync.add_member("priya@example.com", "viewer")
+    join_quietly(sync.settings, sync.project_id, "priya@example.com", "viewer")
 
     second = push(sync, assignee_email="priya@example.com")
 
@@ -165,6 +173,33 @@ def test_an_email_is_parked_then_resolved_after_the_person_joins(
     assert second["assignee_resolved"] is True
     stored = task(sync.settings, first["task_id"])
     assert (stored["assignee_id"], stored["pending_assignee_email"]) == (priya["id"], None)
+
+
+def test_a_parked_email_is_resolved_by_a_push_that_sends_no_email(
+    sync: Sync, admin: dict[str, str]
+) -> None:
+    task_id = push(sync, assignee_email="priya@example.com")["task_id"]
+    priya = create_user(sync.client, admin, "priya@example.com")
+    join_quietly(sync.settings, sync.project_id, "priya@example.com")
+
+    body = push(sync, name="Renamed")
+
+    assert body["assignee_resolved"] is False  # this push sent no email
+    stored = task(sync.settings, task_id)
+    assert (stored["assignee_id"], stored["pending_assignee_email"]) == (priya["id"], None)
+
+
+def test_joining_through_the_api_resolves_at_once_and_the_next_push_agrees(
+    sync: Sync, admin: dict[str, str]
+) -> None:
+    task_id = push(sync, assignee_email="priya@example.com")["task_id"]
+    priya = create_user(sync.client, admin, "priya@example.com")
+    sync.add_member("priya@example.com")
+
+    body = push(sync, assignee_email="priya@example.com")
+
+    assert body["assignee_resolved"] is True
+    assert task(sync.settings, task_id)["assignee_id"] == priya["id"]
 
 
 def test_a_non_member_email_is_not_a_match(sync: Sync, admin: dict[str, str]) -> None:
@@ -410,7 +445,9 @@ def test_each_push_leaves_a_used_audit_entry_and_marks_the_token_used(sync: Sync
     body = push(sync, status="weird")
 
     entries = rows(
-        sync.settings, "SELECT action, token_prefix, source_ip, detail FROM audit_entries"
+        sync.settings,
+        "SELECT action, token_prefix, source_ip, detail FROM audit_entries"
+        " WHERE action = 'used'",
     )
     assert entries == [
         {

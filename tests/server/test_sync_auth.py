@@ -12,7 +12,6 @@ from litestar.testing import TestClient
 from server.clock import FakeClock
 from server.config import Settings
 from server.services import Services
-from tests.conftest import ADMIN_EMAIL
 from tests.server.sync_helpers import (
     Sync,
     bearer,
@@ -45,9 +44,9 @@ def failing_requests(
     sync: Sync, admin: dict[str, str]
 ) -> dict[str, tuple[str, dict[str, str]]]:
     """The nine ways to fail, as (url, headers)."""
-    other_project = make_project(sync.settings, ADMIN_EMAIL, "Other")
-    foreign = mint(sync.settings, other_project, sync.clock.now())
-    revoked = sync.mint(revoked=True)
+    other_project = make_project(sync.client, sync.admin, "Other")
+    foreign = mint(sync.client, sync.admin, other_project)["token"]
+    revoked = sync.mint_revoked()
     unknown = "tppm_" + "ab" * 32
     return {
         "no header": (sync.url, {}),
@@ -68,9 +67,10 @@ def failing_requests(
 def test_the_nine_failures_answer_with_identical_bytes_and_headers(
     sync: Sync, admin: dict[str, str]
 ) -> None:
+    requests = failing_requests(sync, admin)
     before = counts(sync.settings)
     answers: dict[str, httpx.Response] = {}
-    for case, (url, headers) in failing_requests(sync, admin).items():
+    for case, (url, headers) in requests.items():
         answers[case] = sync.client.post(url, json=PAYLOAD, headers=headers)
 
     for case, response in answers.items():
@@ -117,7 +117,7 @@ def test_401s_are_counted_and_do_not_use_the_rate_limit(sync: Sync, settings: Se
 
 
 def test_a_revoked_token_leaves_one_rejected_entry_a_minute(sync: Sync) -> None:
-    revoked = sync.mint(revoked=True)
+    revoked = sync.mint_revoked()
     prefix = revoked[5:13]
     for _ in range(3):
         assert (
@@ -129,7 +129,7 @@ def test_a_revoked_token_leaves_one_rejected_entry_a_minute(sync: Sync) -> None:
     entries = rows(
         sync.settings,
         "SELECT action, token_prefix, actor_id, source_ip, detail FROM audit_entries"
-        " WHERE project_id = ? ORDER BY id",
+        " WHERE project_id = ? AND action = 'rejected' ORDER BY id",
         sync.project_id,
     )
     assert (
@@ -148,21 +148,26 @@ def test_a_revoked_token_leaves_one_rejected_entry_a_minute(sync: Sync) -> None:
 
 
 def test_a_revoked_token_of_another_project_leaves_nothing(sync: Sync) -> None:
-    other = make_project(sync.settings, ADMIN_EMAIL, "Other")
-    revoked = mint(sync.settings, other, sync.clock.now(), revoked=True)
+    other = make_project(sync.client, sync.admin, "Other")
+    minted = mint(sync.client, sync.admin, other)
+    sync.client.delete(
+        f"/api/v1/projects/{other}/api-tokens/{minted['id']}/", headers=sync.admin
+    )
 
-    response = sync.client.post(sync.url, json=PAYLOAD, headers=bearer(revoked))
+    response = sync.client.post(sync.url, json=PAYLOAD, headers=bearer(minted["token"]))
 
     assert response.status_code == 401
-    assert counts(sync.settings)["audit_entries"] == 0
+    assert rows(sync.settings, "SELECT id FROM audit_entries WHERE action = 'rejected'") == []
 
 
 def test_revocation_takes_effect_on_the_next_request_despite_the_cache(sync: Sync) -> None:
-    assert sync.push(PAYLOAD).status_code == 201  # the token is now cached
-    rows(sync.settings, "UPDATE api_tokens SET revoked_at = 'x' RETURNING id")
-    services_of(sync.client).token_cache.clear()  # what revoking does (token_cache.forget)
+    minted = mint(sync.client, sync.admin, sync.project_id)
+    headers = bearer(minted["token"])
+    assert sync.client.post(sync.url, json=PAYLOAD, headers=headers).status_code == 201
+    revoke = f"/api/v1/projects/{sync.project_id}/api-tokens/{minted['id']}/"
+    assert sync.client.delete(revoke, headers=sync.admin).status_code == 204
 
-    assert sync.push(PAYLOAD).status_code == 401
+    assert sync.client.post(sync.url, json=PAYLOAD, headers=headers).status_code == 401
 
 
 def test_the_scheme_is_case_insensitive(sync: Sync) -> None:

@@ -16,7 +16,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from server.clock import isoformat
 from server.errors import BodyTooLarge, DomainError, InvalidInput, RateLimited
@@ -100,7 +100,7 @@ class _PushOperation(Operation):
 async def task_sync(
     request: Request[Any, Any, Any],
     services: AppServices,
-    project_id: str,
+    project_id: FromPath[str],
     dry_run: Annotated[
         str | None,
         Parameter(description="`true` checks everything and answers without writing"),
