@@ -221,3 +221,54 @@ def _wait_for(condition: object, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_a_jira_export_listing_children_first_lands_as_one_attached_hierarchy(
+    project: Project, tmp_path: Path
+) -> None:
+    def issue(key: str, parent: str | None) -> dict[str, object]:
+        fields: dict[str, object] = {"summary": key, "status": {"name": "In Progress"}}
+        if parent:
+            fields["parent"] = {"key": parent}
+        return {
+            "key": key,
+            "self": "https://acme.atlassian.net/rest/api/3/issue/1",
+            "fields": fields,
+        }
+
+    export = tmp_path / "jira.json"
+    export.write_text(
+        json.dumps({"issues": [issue("P-3", "P-2"), issue("P-2", "P-1"), issue("P-1", None)]})
+    )
+
+    result = run_import(export, project)
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .startswith("created 3, updated 0, unchanged 0, rejected 0,")
+    )
+    assert "warnings" not in result.stdout  # no "parent not found yet"
+    with project.server.client() as client:
+        listed = client.get(f"/api/v1/projects/{project.id}/tasks/", headers=project.admin)
+    tasks_by_key = {t["link"]["external_id"]: t for t in listed.json()["results"]}
+    assert tasks_by_key["P-1"]["parent_id"] is None
+    assert tasks_by_key["P-2"]["parent_id"] == tasks_by_key["P-1"]["id"]
+    assert tasks_by_key["P-3"]["parent_id"] == tasks_by_key["P-2"]["id"]
+    assert tasks_by_key["P-3"]["status"] == "IN_PROGRESS"
+    assert (
+        tasks_by_key["P-3"]["link"]["external_url"] == "https://acme.atlassian.net/browse/P-3"
+    )
+
+
+def test_an_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("just some notes\n")
+
+    result = run_import(file, None, "--dry-run", token="")
+
+    assert result.returncode == 2
+    assert (
+        "expected JSON: JSONL payloads, a Jira search result or a JSON array" in result.stderr
+    )
