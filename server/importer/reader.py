@@ -93,6 +93,8 @@ def _detect_array(items: Any) -> str:
     if first is None:
         # Nothing to import either way; an empty export reads the same in every format.
         return "github"
+    if "key" in first and "fields" in first:
+        return "jira"  # the `issues` of a search result, saved without their envelope
     if "identifier" in first or "team" in first or "estimate" in first:
         return "linear"
     if "number" in first and ("stateReason" in first or "url" in first or "labels" in first):

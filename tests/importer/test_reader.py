@@ -57,6 +57,14 @@ def test_a_jira_search_result_becomes_what_the_relay_sends_for_each_webhook() ->
     assert sent(read(data, "jira", OPTIONS)) == [translate("jira", e) for e in events]
 
 
+def test_a_bare_array_of_jira_issues_is_read_as_a_search_result() -> None:
+    issue = fixture("jira/cloud-issue-created.json")["issue"]
+    data = json.dumps([issue]).encode()
+
+    assert detect(data) == "jira"
+    assert sent(read(data, "jira", OPTIONS)) == [translate("jira", issue)]
+
+
 def test_gh_issue_list_output_becomes_what_the_workflow_sends_for_each_event() -> None:
     options = MappingOptions(assignee_emails={"Codertocat": "octocat@example.com"})
     events = forwarded("github")
