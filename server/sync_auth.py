@@ -96,11 +96,12 @@ async def authenticate(
     if cached is not None and not cached.revoked and cached.project_id == project:
         return Verdict(cached)
 
+    read_at = services.token_cache.generation
     row = await services.db.read(lambda conn: store.token_by_hash(conn, digest))
     if row is None or raw is None:
         return Verdict(None)
     token = from_row(row)
-    services.token_cache.put(digest, token)
+    services.token_cache.put(digest, token, read_at=read_at)
     if token.project_id != project:
         return Verdict(None)
     if token.revoked:
