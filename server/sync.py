@@ -12,8 +12,8 @@ The rules, in the order they apply:
   the same as absent, a warning, and a count in `unmapped_statuses`;
 - assignee (4.4): a task that has one keeps it; otherwise a matching member is set, or the
   email is parked on the link;
-- parent (4.5): same source only; not found → kept on the link until the parent arrives;
-  a cycle → not attached;
+- parent (4.5, `server.parents`): same source only; not found → kept on the link until the
+  parent arrives; a cycle → not attached;
 - one history entry per push that changed something, and one `used` audit entry.
 """
 
@@ -28,7 +28,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET
 
-from server import statuses
+from server import parents, statuses
 from server.audit import NewEntry
 from server.push import Push
 from server.storage import audit as audit_store
@@ -162,7 +162,9 @@ def _create(conn: sqlite3.Connection, context: PushContext, push: Push) -> Outco
         if row[key] is not None
     ]
     store.add_history(conn, task_id, _actor(context), initial, context.now)
-    _adopt_waiting_children(conn, context, push, task_id, draft)
+    draft.warnings += parents.adopt_waiting_children(
+        conn, _where(context, push), push.external_id, task_id, _actor(context), context.now
+    )
     return Outcome(
         "created",
         PushResult(
@@ -233,7 +235,9 @@ def _update(
             created=False,
             assignee_resolved=resolved,
             status=status,
-            parent_attached=_has_parent(conn, context, push.source, parent_key, parent_id),
+            parent_attached=parents.is_attached(
+                conn, _where(context, push), parent_key, parent_id
+            ),
             warnings=draft.warnings,
         ),
     )
@@ -251,6 +255,7 @@ def _stale(
         f"This push's updated_at ({push.updated_at}) is older than the change already "
         f"applied ({existing['source_updated_at']}), so nothing was changed."
     )
+    where = _where(context, push)
     return Outcome(
         "stale",
         PushResult(
@@ -259,12 +264,8 @@ def _stale(
             created=False,
             assignee_resolved=False,
             status=existing["status"],
-            parent_attached=_has_parent(
-                conn,
-                context,
-                push.source,
-                existing["parent_external_id"],
-                existing["parent_id"],
+            parent_attached=parents.is_attached(
+                conn, where, existing["parent_external_id"], existing["parent_id"]
             ),
             warnings=[warning],
         ),
@@ -355,62 +356,14 @@ def _parent_for(
     key = push.parent_external_id
     if not isinstance(key, str):
         return None  # cleared (null) or, on create, absent
-    parent = store.task_id_by_key(conn, context.project_id, push.source, key)
-    if parent is None:
-        draft.warnings.append(_parent_missing(conn, context, push.source, key))
-        return None
-    if task_id is not None and store.is_ancestor_or_self(conn, task_id, parent):
-        draft.warnings.append(
-            f"Parent {key!r} was not attached: it is this task or one of its descendants, "
-            "so attaching it would make a cycle."
-        )
-        return current
+    parent, warning = parents.resolve(conn, _where(context, push), key, task_id, current)
+    if warning is not None:
+        draft.warnings.append(warning)
     return parent
 
 
-def _parent_missing(
-    conn: sqlite3.Connection, context: PushContext, source: str, key: str
-) -> str:
-    if store.key_in_other_source(conn, context.project_id, source, key):
-        return (
-            f"Parent {key!r} was not attached: no task from source {source!r} has that id, "
-            "and a task from another source cannot be a parent."
-        )
-    return (
-        f"Parent {key!r} has not been pushed from source {source!r} yet; the task will be "
-        "attached to it when it is."
-    )
-
-
-def _has_parent(
-    conn: sqlite3.Connection,
-    context: PushContext,
-    source: str,
-    parent_key: str | None,
-    parent_id: str | None,
-) -> bool:
-    if parent_key is None or parent_id is None:
-        return False
-    return store.task_id_by_key(conn, context.project_id, source, parent_key) == parent_id
-
-
-def _adopt_waiting_children(
-    conn: sqlite3.Connection, context: PushContext, push: Push, task_id: str, draft: _Draft
-) -> None:
-    """Attach every task that named this one as its parent before it existed (4.5)."""
-    children = store.waiting_children(conn, context.project_id, push.source, push.external_id)
-    for child in children:
-        if child["parent_id"] == task_id:
-            continue
-        if store.is_ancestor_or_self(conn, child["id"], task_id):
-            draft.warnings.append(
-                "A task waiting for this one as its parent was not attached: it is one of "
-                "this task's ancestors, so attaching it would make a cycle."
-            )
-            continue
-        store.update_task(conn, child["id"], {"parent_id": task_id}, context.now)
-        change = {"field": "parent_id", "old": child["parent_id"], "new": task_id}
-        store.add_history(conn, child["id"], _actor(context), [change], context.now)
+def _where(context: PushContext, push: Push) -> parents.Where:
+    return parents.Where(context.project_id, push.source)
 
 
 def _actor(context: PushContext) -> dict[str, Any]:

@@ -85,16 +85,38 @@ def test_the_name_defaults_to_the_external_id(sync: Sync) -> None:
 # -- status (4.3) ------------------------------------------------------------------------
 
 
+def set_status_by_hand(sync: Sync, task_id: str, status: str) -> None:
+    edit = sync.client.patch(
+        f"/api/v1/projects/{sync.project_id}/tasks/{task_id}/",
+        json={"status": status},
+        headers=sync.admin,
+    )
+    assert edit.status_code == 200, edit.text
+
+
 def test_a_re_push_without_status_keeps_a_status_set_by_hand(sync: Sync) -> None:
     task_id = push(sync, status="todo")["task_id"]
-    rows(
-        sync.settings, "UPDATE tasks SET status = 'ON_HOLD' WHERE id = ? RETURNING id", task_id
-    )
+    set_status_by_hand(sync, task_id, "ON_HOLD")
 
     body = push(sync, name="Renamed")
 
     assert body["status"] == "ON_HOLD"
     assert task(sync.settings, task_id)["status"] == "ON_HOLD"
+
+
+def test_a_re_push_with_status_overrides_the_hand_edit_and_history_shows_both(
+    sync: Sync,
+) -> None:
+    task_id = push(sync, status="todo")["task_id"]
+    set_status_by_hand(sync, task_id, "COMPLETE")
+
+    push(sync, status="in progress")
+
+    changes = [entry["changes"] for entry in history(sync.settings, task_id)[1:]]
+    assert changes == [
+        [{"field": "status", "old": "NOT_STARTED", "new": "COMPLETE"}],
+        [{"field": "status", "old": "COMPLETE", "new": "IN_PROGRESS"}],
+    ]
 
 
 def test_the_token_status_map_overrides_the_default(sync: Sync) -> None:
