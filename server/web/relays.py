@@ -5,6 +5,7 @@ the API give it; the notes are the comment block the file opens with."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response, get
 
@@ -27,8 +28,10 @@ def deployment_notes(text: str) -> str:
 
 
 def base_url(visit: Visit) -> str:
-    """The address this browser reached tasksync at: what the relay should call."""
-    return str(visit.request.base_url).rstrip("/")
+    """The address the relay should call: as given in the form, else the one this browser
+    reached tasksync at (behind a proxy the two can differ, hence the field)."""
+    given = visit.request.query_params.get("url", "").strip()
+    return given[:2000] or str(visit.request.base_url).rstrip("/")
 
 
 def _render(visit: Visit, kind: str, project_id: str) -> RenderedRelay:
@@ -52,6 +55,8 @@ async def relays_page(visit: VisitDependency, project_id: str) -> Response[Any]:
         kinds=KINDS,
         kind=kind,
         relay=relay,
+        url=base_url(visit),
+        url_query=urlencode({"url": base_url(visit)}),
         notes=deployment_notes(relay.text) if relay else "",
     )
 

@@ -32,7 +32,11 @@ _status_map = msgspec.json.Decoder(dict[str, str])
 
 
 class UsedForms:
-    """Mint-form ids already spent, newest kept; a bounded memory, never the token itself."""
+    """Mint-form ids already spent, newest kept; a bounded memory, never the token itself.
+
+    Known limit: kept in the process, so a form re-posted after a restart mints again (a new
+    token, shown once like any other; the old raw token is never shown again either way).
+    """
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size

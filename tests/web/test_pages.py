@@ -333,3 +333,18 @@ def test_relay_download_is_the_generated_file(client: TestClient[Any], project: 
     expected = render("linear-worker", url="http://testserver.local", project_id=project)
     assert download.text == expected.text
     assert client.get(f"/console/projects/{project}/relays?kind=nope").status_code == 404
+
+
+def test_relay_is_written_for_the_address_given(client: TestClient[Any], project: str) -> None:
+    console_login(client, ADMIN_EMAIL)
+    base = f"/console/projects/{project}/relays"
+    page = client.get(f"{base}?kind=jira-relay&url=https://tasks.example.com")
+    assert f"https://tasks.example.com/api/v1/projects/{project}/task-sync/" in page.text
+    download = client.get(f"{base}/jira-relay/download?url=https%3A%2F%2Ftasks.example.com")
+    assert (
+        download.text
+        == render("jira-relay", url="https://tasks.example.com", project_id=project).text
+    )
+    refused = client.get(f"{base}?kind=jira-relay&url=javascript:alert(1)")
+    assert refused.status_code == 400
+    assert "url:" in refused.text
