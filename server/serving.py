@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
 import uvicorn
 
 from server.app import create_app
@@ -12,8 +18,38 @@ from server.logs import configure
 GRACEFUL_SECONDS = 8
 
 
+LOCK_FILE = "tasksync.lock"
+
+
+@contextmanager
+def only_server(settings: Settings) -> Iterator[None]:
+    """Refuse to start a second server on the same data directory.
+
+    Two processes would each keep their own rate-limit window and token cache, so the limit
+    would double and a revocation seen by one would not reach the other.
+    """
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(settings.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"another tasksync is already serving {settings.data_dir}; "
+                "stop it first (one process per data directory)"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def run(settings: Settings) -> None:
     configure(settings.log_level, settings.effective_log_format)
+    with only_server(settings):
+        _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
     app = create_app(settings)
     config = uvicorn.Config(
         app,

@@ -34,3 +34,25 @@ def test_request_lines_are_json_and_carry_no_query_string(tmp_path: Path) -> Non
     assert lines, server.log()
     assert "tppm_" not in server.log()
     assert '"route": "/healthz"' in lines[-1]
+
+
+def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    first = start_server(tmp_path / "data")
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "server", "serve", "--port", "0"],
+            env={**os.environ, "TASKSYNC_DATA_DIR": str(tmp_path / "data")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        first.process.send_signal(signal.SIGTERM)
+        first.process.wait(timeout=10)
+
+    assert second.returncode == 1
+    assert "another tasksync is already serving" in second.stderr
