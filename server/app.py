@@ -118,6 +118,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
             version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
+            # Each handler's docstring is its operation's description in the document.
+            use_handler_docstrings=True,
         ),
         request_max_body_size=1024 * 1024,
         debug=False,

@@ -10,6 +10,8 @@ UNAUTHENTICATED = "No valid JWT (API tokens are refused here)."
 NOT_A_MEMBER = "No such project, or the caller is not a member of it."
 ROLE_TOO_LOW = "The caller's role in the project is too low."
 INVALID = "A field broke a rule; `errors` names each one."
+MALFORMED = "A parameter is malformed; `errors` names it."
+UNAVAILABLE = "The database cannot answer right now; retry later."
 
 
 def problems(described: dict[int, str]) -> dict[int, ResponseSpec]:
@@ -24,7 +26,8 @@ def problems(described: dict[int, str]) -> dict[int, ResponseSpec]:
 
 def member_route(extra: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
     """The answers of a route any project member may call, plus `extra`."""
-    return problems({401: UNAUTHENTICATED, 404: NOT_A_MEMBER, **(extra or {})})
+    base = {400: MALFORMED, 401: UNAUTHENTICATED, 404: NOT_A_MEMBER, 503: UNAVAILABLE}
+    return problems({**base, **(extra or {})})
 
 
 def role_route(extra: dict[int, str] | None = None) -> dict[int, ResponseSpec]:

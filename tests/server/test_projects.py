@@ -219,3 +219,38 @@ def insert_pushed_task(
         (number, project),
     )
     return task_id
+
+
+def test_the_openapi_document_describes_every_answer_of_the_project_routes(
+    client: TestClient[Any],
+) -> None:
+    doc = client.get("/schema/openapi.json").json()
+    base = "/api/v1/projects"
+    expected = {
+        ("post", base): {"201", "400", "401", "413", "415", "503"},
+        ("get", base + "/{project_id}"): {"200", "400", "401", "404", "503"},
+        ("post", base + "/{project_id}/members"): {
+            *("201", "400", "401", "403", "404", "409", "413", "415", "503"),
+        },
+        ("delete", base + "/{project_id}/members/{user_id}"): {
+            *("204", "400", "401", "403", "404", "409", "503"),
+        },
+        ("post", base + "/{project_id}/api-tokens"): {
+            *("201", "400", "401", "403", "404", "413", "415", "429", "503"),
+        },
+        ("put", base + "/{project_id}/api-tokens/{token_id}"): {"400", "405"},
+        ("patch", base + "/{project_id}/tasks/{task_id}"): {
+            *("200", "400", "401", "403", "404", "413", "415", "503"),
+        },
+        ("post", base + "/{project_id}/sprints"): {
+            *("201", "400", "401", "403", "404", "413", "415", "503"),
+        },
+    }
+
+    for (method, path), statuses in expected.items():
+        operation = doc["paths"][path][method]
+        assert set(operation["responses"]) == statuses, (method, path)
+        assert operation["description"], (method, path)
+        for status in statuses - {"200", "201", "204"}:
+            content = operation["responses"][status]["content"]
+            assert list(content) == ["application/problem+json"], (method, path, status)

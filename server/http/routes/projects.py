@@ -16,7 +16,7 @@ from server.http.auth import (
     require_role,
 )
 from server.http.body import decode, read_body
-from server.http.openapi import BODY, UNAUTHENTICATED, member_route, problems
+from server.http.openapi import BODY, UNAUTHENTICATED, UNAVAILABLE, member_route, problems
 from server.projects import (
     NewProject,
     PendingAssignee,
@@ -46,7 +46,7 @@ _new_project = msgspec.json.Decoder(NewProject)
     "/api/v1/projects/",
     tags=TAGS,
     dependencies=AUTHENTICATED,
-    responses=problems({**BODY, 401: UNAUTHENTICATED}),
+    responses=problems({**BODY, 401: UNAUTHENTICATED, 503: UNAVAILABLE}),
 )
 async def create(
     request: Request[Any, Any, Any], services: AppServices, user: CurrentUser
@@ -62,7 +62,7 @@ async def create(
     "/api/v1/projects/",
     tags=TAGS,
     dependencies=AUTHENTICATED,
-    responses=problems({401: UNAUTHENTICATED}),
+    responses=problems({401: UNAUTHENTICATED, 503: UNAVAILABLE}),
 )
 async def list_mine(services: AppServices, user: CurrentUser) -> ProjectList:
     """The caller's projects, newest first, each with the caller's role."""

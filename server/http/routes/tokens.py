@@ -18,7 +18,7 @@ from server.http.auth import (
 )
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
-from server.http.openapi import BODY, member_route, problems, role_route
+from server.http.openapi import BODY, MALFORMED, member_route, problems, role_route
 from server.tokens import (
     MintedToken,
     NewToken,
@@ -124,8 +124,14 @@ async def revoke(
 @route(
     ONE,
     http_method=[HttpMethod.PUT, HttpMethod.PATCH],
+    status_code=405,
     tags=TAGS,
-    responses=problems({405: "A token's name and status map never change; mint a new one."}),
+    responses=problems(
+        {
+            400: MALFORMED,
+            405: "A token's name and status map never change; mint a new one.",
+        }
+    ),
 )
 async def immutable(project_id: FromPath[str], token_id: FromPath[str]) -> None:
     """Tokens are immutable: mint a new token and revoke the old one instead."""
