@@ -29,6 +29,8 @@ def shoot(page: Any, name: str) -> None:
     for label, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        # Usable on a phone: nothing pushes the page wider than the screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, label)
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
