@@ -32,6 +32,7 @@ import httpx
 
 from bench import server as servers
 from bench import workload
+from bench.profile import Recorder, summarise
 from bench.wrk import Load, ensure_wrk, replay
 
 HERE = Path(__file__).resolve().parent
@@ -149,14 +150,21 @@ def commit_counters(bench: Bench) -> tuple[float, float]:
     return values["count"], values["sum"]
 
 
-def run(bench: Bench, names: list[str]) -> dict[str, Figures]:
+def run(bench: Bench, names: list[str], profile: tuple[str, ...] = ()) -> dict[str, Figures]:
     results: dict[str, Figures] = {}
     for name in names:
         measured = bench.server.reset_peak_rss()
         print(f"-- {name} ...", flush=True)
         commits_before, writes_before = commit_counters(bench)
         cpu_before = bench.server.cpu_seconds()
+        recorder = Recorder(bench.server.pid) if name in profile else None
         figures = SCENARIOS[name](bench)
+        if recorder is not None:
+            summary = HERE / f"profile-{name}.txt"
+            raw = recorder.stop()
+            summary.write_text(summarise(raw))
+            raw.unlink()
+            figures["profile"] = str(summary.relative_to(HERE.parent))
         if "answers" in figures:  # a wrk replay against the benchmark's server
             cpu = bench.server.cpu_seconds() - cpu_before
             commits_after, writes_after = commit_counters(bench)
@@ -298,7 +306,7 @@ def plain_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     bench = start_bench(args, workdir, workdir / "data")
     try:
         warm_up(bench)
-        results = run(bench, args.scenarios.split(","))
+        results = run(bench, args.scenarios.split(","), tuple(args.profile.split(",")))
     finally:
         stop_seconds = bench.server.stop()
     found = ratios(results)
@@ -363,6 +371,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", default="")
     parser.add_argument("--tmp", default=None, help="where the data directory goes")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--profile", default="", help="scenarios to record with py-spy (comma-separated)"
+    )
     return parser.parse_args(argv)
 
 
