@@ -162,31 +162,21 @@ def mint_token(
         last_used_at=None,
         revoked_at=None,
     )
-    store.insert_token(
-        conn,
-        {
-            "id": minted.id,
-            "project_id": project_id,
-            "name": minted.name,
-            "token_hash": token_hash(raw),
-            "token_prefix": minted.token_prefix,
-            "status_map": _map_json.encode(minted.status_map).decode(),
-            "created_by": actor.id,
-            "created_at": minted.created_at,
-            "backfill_until": minted.backfill_until,
-        },
-    )
+    _insert(conn, project_id, minted)
     detail = {"name": minted.name, "status_map": minted.status_map}
-    _audit(
+    append_entry(
         conn,
-        project_id,
-        "minted",
-        minted.id,
-        minted.token_prefix,
-        actor,
-        source_ip,
-        detail,
-        minted.created_at,
+        NewEntry(
+            project_id=project_id,
+            action="minted",
+            token_id=minted.id,
+            token_prefix=minted.token_prefix,
+            actor_id=actor.id,
+            actor_email=actor.email,
+            source_ip=source_ip,
+            detail=detail,
+            created_at=minted.created_at,
+        ),
     )
     return minted
 
@@ -207,17 +197,19 @@ def revoke_token(
         raise NotFound("No such token in this project.")
     now = isoformat(clock.now())
     if store.mark_revoked(conn, token_id, now):
-        detail = {"name": row["name"]}
-        _audit(
+        append_entry(
             conn,
-            project_id,
-            "revoked",
-            token_id,
-            row["token_prefix"],
-            actor,
-            source_ip,
-            detail,
-            now,
+            NewEntry(
+                project_id=project_id,
+                action="revoked",
+                token_id=token_id,
+                token_prefix=row["token_prefix"],
+                actor_id=actor.id,
+                actor_email=actor.email,
+                source_ip=source_ip,
+                detail={"name": row["name"]},
+                created_at=now,
+            ),
         )
 
 
@@ -246,28 +238,18 @@ def token_from_row(row: sqlite3.Row) -> TokenInfo:
     )
 
 
-def _audit(
-    conn: sqlite3.Connection,
-    project_id: str,
-    action: str,
-    token_id: str,
-    token_prefix: str,
-    actor: User,
-    source_ip: str | None,
-    detail: dict[str, Any],
-    created_at: str,
-) -> None:
-    append_entry(
+def _insert(conn: sqlite3.Connection, project_id: str, minted: MintedToken) -> None:
+    store.insert_token(
         conn,
-        NewEntry(
-            project_id=project_id,
-            action=action,  # type: ignore[arg-type]
-            token_id=token_id,
-            token_prefix=token_prefix,
-            actor_id=actor.id,
-            actor_email=actor.email,
-            source_ip=source_ip,
-            detail=detail,
-            created_at=created_at,
-        ),
+        {
+            "id": minted.id,
+            "project_id": project_id,
+            "name": minted.name,
+            "token_hash": token_hash(minted.token),
+            "token_prefix": minted.token_prefix,
+            "status_map": _map_json.encode(minted.status_map).decode(),
+            "created_by": minted.created_by,
+            "created_at": minted.created_at,
+            "backfill_until": minted.backfill_until,
+        },
     )
