@@ -97,14 +97,11 @@ def check_payload(payload: Payload) -> Push:
     external_id = payload.external_id.strip()
     report("external_id", _external_id_problem(external_id))
     name = _absent_or_trimmed(payload.name)
-    if name is not None and len(name) > MAX_NAME:
-        report("name", f"must be at most {MAX_NAME} characters")
+    report("name", _too_long(name, MAX_NAME))
     description = _clearable(payload.description)
-    if isinstance(description, str) and len(description) > MAX_DESCRIPTION:
-        report("description", f"must be at most {MAX_DESCRIPTION} characters")
+    report("description", _too_long(description, MAX_DESCRIPTION))
     status = _absent_or_trimmed(payload.status)
-    if status is not None and len(status) > MAX_STATUS:
-        report("status", f"must be at most {MAX_STATUS} characters")
+    report("status", _too_long(status, MAX_STATUS))
     email = _absent_or_trimmed(payload.assignee_email)
     if email is not None:
         report("assignee_email", emails.problem_with(email))
@@ -133,6 +130,12 @@ def check_payload(payload: Payload) -> Push:
         parent_external_id=parent,
         updated_at=updated_at,
     )
+
+
+def _too_long(value: str | UnsetType | None, limit: int) -> str | None:
+    if isinstance(value, str) and len(value) > limit:
+        return f"must be at most {limit} characters"
+    return None
 
 
 def _source_problem(source: str) -> str | None:

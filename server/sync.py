@@ -145,38 +145,44 @@ def _create(conn: sqlite3.Connection, context: PushContext, push: Push) -> Outco
         "id": task_id,
         "project_id": context.project_id,
         "number": number,
+        "created_at": context.now,
+        "updated_at": context.now,
+        **_initial_values(push, status, assignee, parent_id),
+    }
+    store.insert_task(conn, row)
+    store.insert_link(conn, _new_link(context, push, task_id, parent_key, draft))
+    initial = [
+        {"field": key, "old": None, "new": value}
+        for key, value in _initial_values(push, status, assignee, parent_id).items()
+        if value is not None
+    ]
+    store.add_history(conn, task_id, _actor(context), initial, context.now)
+    draft.warnings += parents.adopt_waiting_children(
+        conn, _where(context, push), push.external_id, task_id, _actor(context), context.now
+    )
+    answer = PushResult(
+        task_id=task_id,
+        short_id=short_id(number),
+        created=True,
+        assignee_resolved=resolved,
+        status=status,
+        parent_attached=parent_id is not None,
+        warnings=draft.warnings,
+    )
+    return Outcome("created", answer)
+
+
+def _initial_values(
+    push: Push, status: str, assignee: str | None, parent_id: str | None
+) -> dict[str, Any]:
+    return {
         "name": push.name or push.external_id,
         "description": push.description if isinstance(push.description, str) else None,
         "status": status,
         "story_points": push.story_points if isinstance(push.story_points, int) else None,
         "assignee_id": assignee,
         "parent_id": parent_id,
-        "created_at": context.now,
-        "updated_at": context.now,
     }
-    store.insert_task(conn, row)
-    store.insert_link(conn, _new_link(context, push, task_id, parent_key, draft))
-    initial = [
-        {"field": key, "old": None, "new": row[key]}
-        for key in ("name", "description", "status", "story_points", "assignee_id", "parent_id")
-        if row[key] is not None
-    ]
-    store.add_history(conn, task_id, _actor(context), initial, context.now)
-    draft.warnings += parents.adopt_waiting_children(
-        conn, _where(context, push), push.external_id, task_id, _actor(context), context.now
-    )
-    return Outcome(
-        "created",
-        PushResult(
-            task_id=task_id,
-            short_id=short_id(number),
-            created=True,
-            assignee_resolved=resolved,
-            status=status,
-            parent_attached=parent_id is not None,
-            warnings=draft.warnings,
-        ),
-    )
 
 
 def _new_link(
@@ -200,6 +206,35 @@ def _update(
 ) -> Outcome:
     draft = _Draft()
     task_id = existing["id"]
+    status, resolved = _plan_update(conn, context, push, existing, draft)
+    if draft.task:
+        store.update_task(conn, task_id, draft.task, context.now)
+    store.update_link(conn, task_id, draft.link, context.now)
+    if draft.changes:
+        store.add_history(conn, task_id, _actor(context), draft.changes, context.now)
+
+    parent_key = draft.link.get("parent_external_id", existing["parent_external_id"])
+    parent_id = draft.task.get("parent_id", existing["parent_id"])
+    answer = PushResult(
+        task_id=task_id,
+        short_id=short_id(existing["number"]),
+        created=False,
+        assignee_resolved=resolved,
+        status=status,
+        parent_attached=parents.is_attached(conn, _where(context, push), parent_key, parent_id),
+        warnings=draft.warnings,
+    )
+    return Outcome("updated" if draft.changes else "unchanged", answer)
+
+
+def _plan_update(
+    conn: sqlite3.Connection,
+    context: PushContext,
+    push: Push,
+    existing: sqlite3.Row,
+    draft: _Draft,
+) -> tuple[str, bool]:
+    """Fill `draft` from the fields present; the resulting status and `assignee_resolved`."""
     if push.name is not None:
         draft.set_task("name", existing["name"], push.name)
     if push.description is not UNSET:
@@ -215,32 +250,13 @@ def _update(
         draft.set_link(
             "parent_external_id", existing["parent_external_id"], push.parent_external_id
         )
-        parent_id = _parent_for(conn, context, push, task_id, existing["parent_id"], draft)
+        parent_id = _parent_for(
+            conn, context, push, existing["id"], existing["parent_id"], draft
+        )
         draft.set_task("parent_id", existing["parent_id"], parent_id)
     if push.updated_at is not None and push.updated_at != existing["source_updated_at"]:
         draft.link["updated_at"] = push.updated_at
-
-    if draft.task:
-        store.update_task(conn, task_id, draft.task, context.now)
-    store.update_link(conn, task_id, draft.link, context.now)
-    if draft.changes:
-        store.add_history(conn, task_id, _actor(context), draft.changes, context.now)
-    parent_key = draft.link.get("parent_external_id", existing["parent_external_id"])
-    parent_id = draft.task.get("parent_id", existing["parent_id"])
-    return Outcome(
-        "updated" if draft.changes else "unchanged",
-        PushResult(
-            task_id=task_id,
-            short_id=short_id(existing["number"]),
-            created=False,
-            assignee_resolved=resolved,
-            status=status,
-            parent_attached=parents.is_attached(
-                conn, _where(context, push), parent_key, parent_id
-            ),
-            warnings=draft.warnings,
-        ),
-    )
+    return status, resolved
 
 
 def _is_stale(push: Push, existing: sqlite3.Row) -> bool:
