@@ -312,3 +312,46 @@ def test_a_parked_email_never_replaces_an_assignee(
 
     task = client.get(f"/api/v1/projects/{project}/tasks/{task_id}/", headers=admin).json()
     assert task["assignee"]["id"] == me
+
+
+def test_pushed_tasks_parking_an_email_are_assigned_when_its_owner_joins(
+    client: TestClient[Any], admin: dict[str, str]
+) -> None:
+    project = new_project(client, admin)
+    token = client.post(
+        f"/api/v1/projects/{project}/api-tokens/", json={"name": "Jira"}, headers=admin
+    ).json()["token"]
+    pushed = [
+        client.post(
+            f"/api/v1/projects/{project}/task-sync/",
+            json={"source": "jira", "external_id": f"KEY-{n}", "assignee_email": "SAM@x.io"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["task_id"]
+        for n in (1, 2, 3)
+    ]
+    sam = create_user(client, admin, "sam@x.io")
+    before = client.get(f"/api/v1/projects/{project}/pending-assignees/", headers=admin)
+
+    add_member(client, admin, project, "sam@x.io", "viewer")
+
+    assert before.json() == {"results": [{"email": "sam@x.io", "task_count": 3}]}
+    after = client.get(f"/api/v1/projects/{project}/pending-assignees/", headers=admin)
+    assert after.json() == {"results": []}
+    tasks = client.get(f"/api/v1/projects/{project}/tasks/", headers=admin).json()["results"]
+    assert {task["id"]: task["assignee"]["id"] for task in tasks} == dict.fromkeys(
+        pushed, sam["id"]
+    )
+
+
+def test_pending_assignees_are_hidden_from_non_members(
+    client: TestClient[Any], admin: dict[str, str]
+) -> None:
+    project = new_project(client, admin)
+    create_user(client, admin, "out@example.com")
+
+    response = client.get(
+        f"/api/v1/projects/{project}/pending-assignees/",
+        headers=login(client, "out@example.com"),
+    )
+
+    assert response.status_code == 404
