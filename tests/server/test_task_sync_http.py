@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.clock import FakeClock
 from server.config import Settings, load_settings
+from server.storage.database import StorageUnavailable
 from tests.conftest import ADMIN_EMAIL, LiveServer, login
 from tests.server.sync_helpers import Sync, bearer, counts, make_project, mint, rows, setup_sync
 
@@ -267,6 +268,24 @@ def test_a_token_in_its_backfill_window_gets_the_backfill_limit(tight: Sync) -> 
     assert response.headers["RateLimit-Limit"] == "5"
 
 
+def test_a_database_that_refuses_writes_is_a_503_with_the_rate_limit_headers(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(fn: Any) -> Any:
+        raise StorageUnavailable("disk I/O error")
+
+    monkeypatch.setattr(sync.client.app.state.services.db, "write", refuse)
+
+    response = sync.push(BASE)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["RateLimit-Remaining"] == "999"
+    assert (
+        response.json()["detail"] == "The database cannot take writes right now; retry later."
+    )
+
+
 # -- metrics and the OpenAPI document ------------------------------------------------------
 
 
@@ -285,7 +304,16 @@ def test_the_openapi_document_describes_every_answer(sync: Sync) -> None:
     document = sync.client.get("/schema/openapi.json").json()
     operation = document["paths"]["/api/v1/projects/{project_id}/task-sync"]["post"]
 
-    assert set(operation["responses"]) == {"200", "201", "400", "401", "413", "415", "429"}
+    assert set(operation["responses"]) == {
+        "200",
+        "201",
+        "400",
+        "401",
+        "413",
+        "415",
+        "429",
+        "503",
+    }
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["source", "external_id"]
     assert body["additionalProperties"] is False

@@ -7,7 +7,6 @@ authenticated answer, validation failures included, carries the `RateLimit-*` he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import msgspec
@@ -15,18 +14,19 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, Parameter
 
 from server.clock import isoformat
-from server.errors import BodyTooLarge, DomainError, InvalidInput, RateLimited
+from server.errors import BodyTooLarge, DomainError, InvalidInput, RateLimited, Unavailable
 from server.http.auth import CHALLENGE, AppServices
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
+from server.http.openapi import json_body
 from server.http.problems import PROBLEM_JSON, Problem, problem_type
 from server.push import ACCEPTED_FIELDS, DECODER, Payload, check_payload
 from server.ratelimit import Decision
 from server.services import Services
+from server.storage.database import StorageUnavailable
 from server.sync import DryRun, Outcome, PushContext, PushResult, push_job
 from server.sync_auth import Verdict, authenticate, record_rejection
 from server.token_cache import CachedToken
@@ -49,6 +49,7 @@ _PROBLEMS = {
     413: "The body is larger than 1 MiB.",
     415: "The body is not sent as JSON.",
     429: "The project's rate limit is spent; retry after `Retry-After` seconds.",
+    503: "The database cannot take writes; retry after `Retry-After` seconds.",
 }
 _RESPONSES = {
     201: ResponseSpec(PushResult, description="The task was created."),
@@ -61,36 +62,9 @@ _RESPONSES = {
 }
 
 
-def _schema(node: dict[str, Any]) -> Schema:
-    """msgspec's JSON Schema of `Payload` as an OpenAPI schema (the subset it uses)."""
-    return Schema(
-        title=node.get("title"),
-        description=node.get("description"),
-        type=OpenAPIType(node["type"]) if "type" in node else None,
-        any_of=[_schema(n) for n in node["anyOf"]] if "anyOf" in node else None,
-        properties={k: _schema(v) for k, v in node.get("properties", {}).items()} or None,
-        required=node.get("required"),
-        additional_properties=node.get("additionalProperties"),
-    )
-
-
-_PAYLOAD_SCHEMA = _schema(msgspec.json.schema(Payload)["$defs"]["Payload"])
-
-
-@dataclass
-class _PushOperation(Operation):
-    """The body is read by hand, after authentication, so Litestar cannot see its type."""
-
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            required=True,
-            content={"application/json": OpenAPIMediaType(schema=_PAYLOAD_SCHEMA)},
-        )
-
-
 @post(
     "/api/v1/projects/{project_id:str}/task-sync/",
-    operation_class=_PushOperation,
+    operation_class=json_body(Payload),
     status_code=200,
     tags=["task-sync"],
     summary="Push a task",
@@ -122,6 +96,12 @@ async def task_sync(
         services.metrics.pushes.labels("invalid").inc()
         exc.headers = {**exc.headers, **decision.headers()}
         raise
+    except StorageUnavailable as exc:
+        # Still an authenticated answer: the relay paces itself by these headers too.
+        raise Unavailable(
+            "The database cannot take writes right now; retry later.",
+            headers={"Retry-After": "5", **decision.headers()},
+        ) from exc
 
 
 def _unauthorized(
