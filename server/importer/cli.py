@@ -1,8 +1,9 @@
 """`tasksync import FILE --url BASE_URL --project ID` (SPEC 8): push a whole export.
 
 Exit status: 0 when every line was acknowledged; 1 when the server rejected any line (or, with
-`--dry-run`, any line is invalid); 2 for a usage error; 3 when the server could not be reached
-or refused the token; 130 when stopped with Ctrl-C (re-run to resume).
+`--dry-run`, any line is invalid); 2 for a usage error; 3 when the server could not be reached,
+refused the token or has no task-sync endpoint at `--url`; 130 when stopped with Ctrl-C (re-run
+to resume).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Each line is sent when the pacer allows (`pacing`), and its answer decides what 
   answer was lost may have been applied; sending it again is safe because a push is an
   upsert by (source, external_id).
 - 401: the token is not valid for this project; nothing else would be accepted either, so
-  the run stops (`Refused`).
+  the run stops (`Refused`). So does a redirect or a 404/405: `--url` is not a tasksync.
 - any other 4xx: the server rejected the line; it goes to the rejects file with the
   server's reasons and is never retried in this run.
 
@@ -169,11 +169,7 @@ class Runner:
             if response.status_code >= 500:
                 failures = self._failed(failures, f"the server answered {response.status_code}")
                 continue
-            if response.status_code == 401:
-                raise Refused(
-                    "the server refused the token (401): TPPM_TOKEN must be a valid, "
-                    "unrevoked token of this project"
-                )
+            _refuse_the_run(response)
             return response
 
     def _failed(self, failures: int, why: str) -> int:
@@ -189,6 +185,22 @@ class Runner:
             self.state.sync()
         if self.stop.is_set() or (seconds > 0 and self.stop.wait(seconds)):
             raise Interrupted
+
+
+def _refuse_the_run(response: httpx.Response) -> None:
+    """Answers that no line of the file would get past: stop rather than reject them all."""
+    status = response.status_code
+    if status == 401:
+        raise Refused(
+            "the server refused the token (401): TPPM_TOKEN must be a valid, "
+            "unrevoked token of this project"
+        )
+    if 300 <= status < 400:
+        where = response.headers.get("location", "elsewhere")
+        raise Refused(f"the server redirects pushes ({status}) to {where}; fix --url")
+    if status in (404, 405):
+        # tasksync answers an unknown project with the 401 above (SPEC 3): this is not it.
+        raise Refused(f"no task-sync endpoint at {response.request.url} ({status}); fix --url")
 
 
 _RESPONSE_DECODER = msgspec.json.Decoder(dict[str, Any])

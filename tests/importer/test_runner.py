@@ -142,13 +142,6 @@ def test_the_server_staying_down_stops_the_run_as_unreachable(tmp_path: Path) ->
         run.run(read(lines(1)[0], "jsonl", OPTIONS))
 
 
-def test_a_401_stops_the_run(tmp_path: Path) -> None:
-    run = runner(tmp_path, script(httpx.Response(401)))
-
-    with pytest.raises(Refused):
-        run.run(read(b"\n".join(lines(3)), "jsonl", OPTIONS))
-
-
 def test_200s_count_as_updated_or_unchanged(tmp_path: Path) -> None:
     stale = (
         "This push's updated_at (a) is older than the change already applied (b), "
@@ -186,3 +179,25 @@ def test_a_stop_lets_the_push_in_flight_finish_and_a_rerun_pushes_the_rest_once(
 
     assert (first.totals.created, second.skipped, second.created) == (4, 4, 6)
     assert sorted(sent) == sorted(lines(10))
+
+
+@pytest.mark.parametrize(
+    ("response", "why"),
+    [
+        pytest.param(httpx.Response(401), "refused the token", id="401"),
+        pytest.param(
+            httpx.Response(308, headers={"Location": "https://tasks.example/x"}),
+            "redirects pushes \\(308\\) to https://tasks.example/x",
+            id="redirect",
+        ),
+        pytest.param(httpx.Response(404), "no task-sync endpoint at", id="404"),
+    ],
+)
+def test_answers_no_line_could_pass_stop_the_run_instead_of_rejecting_every_line(
+    tmp_path: Path, response: httpx.Response, why: str
+) -> None:
+    run = runner(tmp_path, script(response))
+
+    with pytest.raises(Refused, match=why):
+        run.run(read(b"\n".join(lines(3)), "jsonl", OPTIONS))
+    assert run.totals.rejected == 0
