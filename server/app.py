@@ -60,8 +60,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     responses=problem_responses(503),
 )
 async def healthz(services: AppServices) -> dict[str, str]:
-    """Answers when the database is reachable."""
+    """Answers 200 when the database is reachable and takes writes; 503 while it does not.
+
+    While commits fail (disk full, read-only file system), each call tries a real one, so
+    the answer turns back to 200 as soon as the disk takes writes again.
+    """
     await services.db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+    await services.db.check_writes()
     return {"status": "ok"}
 
 

@@ -104,7 +104,8 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: errors.DomainError) -> 
 def storage_error_handler(
     _: Request[Any, Any, Any], exc: StorageUnavailable
 ) -> Response[bytes]:
-    logger.error("storage unavailable", extra={"error": str(exc)})
+    # Not logged here: the writer logs once when commits start failing and once when they
+    # recover; a line per refused request would flood the log of a full disk.
     return problem_response(
         503,
         "The database cannot take writes right now; retry later.",

@@ -9,6 +9,10 @@ resolves the callers' futures: a 2xx always means the change is on disk (SPEC 9)
 Reads run `fn(conn)` on a read-only connection from a small pool, on a worker thread, and in
 WAL mode they never wait for the writer.
 
+While commits fail (disk full, read-only, I/O error) `write_failure` says why: the log gets
+one line when they start failing and one when a commit succeeds again, not one per batch, and
+`check_writes()` (the health check) tries a real commit so recovery is noticed without load.
+
 `close()` lets every write already submitted commit and then stops the writer; a write that
 arrives later, or one queued when the writer thread dies, fails with `StorageUnavailable`
 rather than waiting forever.
@@ -90,6 +94,9 @@ class Database:
         self._readers: asyncio.Queue[sqlite3.Connection] | None = None
         self._all_readers: list[sqlite3.Connection] = []
         self.stats = WriterStats()
+        # Why the last commit failed; None once one succeeds. Set on the writer thread only.
+        self.write_failure: str | None = None
+        self._failed_commits = 0
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +138,11 @@ class Database:
         # to the code that is waiting on it (the audit and the metrics read the result).
         result: T = await asyncio.shield(job.future)
         return result
+
+    async def check_writes(self) -> None:
+        """Raise `StorageUnavailable` while commits fail; meanwhile each call tries one."""
+        if self.write_failure is not None:
+            await self.write(dialect.probe_write)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on a read-only connection; sees every committed write."""
@@ -205,14 +217,34 @@ class Database:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             # Nothing of the batch is on disk, so no caller may be told otherwise.
-            self.stats.failures += 1
-            logger.error("commit failed", extra={"error": str(exc), "jobs": len(batch)})
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            self._note_failure(exc, len(batch))
             failure = StorageUnavailable(str(exc))
             return [(job, None, failure) for job in batch]
-        self.stats.commits += 1
+        self._note_success()
         return outcomes
+
+    def _note_failure(self, exc: sqlite3.Error, jobs: int) -> None:
+        self.stats.failures += 1
+        self._failed_commits += 1
+        if self.write_failure is None:
+            # Once per outage: a line per batch would flood the log of a full disk.
+            logger.error(
+                "writes failing: answering 503 until a commit succeeds",
+                extra={"error": str(exc), "jobs": jobs},
+            )
+        self.write_failure = str(exc)
+
+    def _note_success(self) -> None:
+        self.stats.commits += 1
+        if self.write_failure is not None:
+            logger.warning(
+                "writes recovered",
+                extra={"failed_commits": self._failed_commits, "error": self.write_failure},
+            )
+            self.write_failure = None
+            self._failed_commits = 0
 
     def _record(self, size: int) -> None:
         self.stats.jobs += size

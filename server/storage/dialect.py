@@ -45,6 +45,16 @@ def is_unavailable(exc: sqlite3.Error) -> bool:
     return (code & 0xFF) in _UNAVAILABLE
 
 
+def probe_write(conn: sqlite3.Connection) -> None:
+    """A write that touches the disk and changes nothing (the health check's probe).
+
+    Rewriting a header field with its own value still dirties page 1, so the commit fails
+    exactly when a push's would (full disk, read-only file system).
+    """
+    value = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    conn.execute(f"PRAGMA application_id = {value}")
+
+
 def is_unique_violation(exc: sqlite3.Error) -> bool:
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
