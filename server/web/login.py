@@ -21,13 +21,14 @@ def _login_page(
     services: AppServices,
     nonce: str,
     status: int = 200,
+    next_path: str | None = None,
     **context: Any,
 ) -> Template:
     page = Template(
         template_name="login.html",
         context={
             "csrf_token": csrf.token_for(services, "login", nonce),
-            "next": safe_next(request.query_params.get("next")),
+            "next": safe_next(next_path or request.query_params.get("next")),
             "user": None,
             "project": None,
             **context,
@@ -62,7 +63,13 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Respo
         user = await anyio.to_thread.run_sync(check_login, row, password)
     except NotAuthenticated:
         return _login_page(
-            request, services, nonce, 401, error="Wrong email or password.", email=email
+            request,
+            services,
+            nonce,
+            401,
+            next_path=str(form.get("next", "")),
+            error="Wrong email or password.",
+            email=email,
         )
     response: Redirect = see_other(safe_next(str(form.get("next", ""))))
     set_session(response, request, services.settings, services.sessions.issue(user.id))

@@ -7,6 +7,7 @@ nothing but console routes, and every console form checks a CSRF token (server/w
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ from server.users import User, load_user
 
 COOKIE = "tasksync_session"
 COOKIE_PATH = "/console"
+_NEXT = re.compile(r"/console/[A-Za-z0-9/_.~%-]*")
 
 
 class LoginRequired(Exception):
@@ -64,8 +66,9 @@ def login_location(next_path: str) -> str:
 
 
 def safe_next(value: str | None) -> str:
-    """Only a console path: never an open redirect to another site (`//evil`, `https:`)."""
-    if value and value.startswith("/console/") and not value.startswith("/console/login"):
+    """Only a plain console path: never an open redirect (`//evil`, `https:`, `\\`), never a
+    header break."""
+    if value and _NEXT.fullmatch(value) and not value.startswith("/console/login"):
         return value
     return "/console/"
 

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from server.clock import FakeClock
 from server.config import Settings
-from server.web.session import is_https
+from server.web.session import is_https, safe_next
 from tests.conftest import ADMIN_EMAIL
 from tests.web.helpers import api_project, console_login, csrf_of, submit
 
@@ -182,3 +182,18 @@ def test_forwarded_https_counts_only_from_a_trusted_proxy(settings: Settings) ->
     assert not is_https(_request("10.1.2.3", "http"), behind)
     assert not is_https(_request("203.0.113.9", "https"), behind)
     assert not is_https(_request("10.1.2.3", "https"), settings)
+
+
+def test_only_plain_console_paths_are_followed_after_login() -> None:
+    assert safe_next("/console/projects/abc/tokens") == "/console/projects/abc/tokens"
+    for hostile in (
+        None,
+        "",
+        "//evil.example/",
+        "https://evil.example/",
+        "/console/\\evil.example",
+        "/console/x\r\nSet-Cookie: a=b",
+        "/console/login?next=/console/",
+        "/consolex",
+    ):
+        assert safe_next(hostile) == "/console/", hostile
