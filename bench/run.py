@@ -158,7 +158,10 @@ def run(bench: Bench, names: list[str], profile: tuple[str, ...] = ()) -> dict[s
         commits_before, writes_before = commit_counters(bench)
         cpu_before = bench.server.cpu_seconds()
         recorder = Recorder(bench.server.pid) if name in profile else None
-        figures = SCENARIOS[name](bench)
+        try:
+            figures = SCENARIOS[name](bench)
+        except Exception as exc:  # one broken section must not lose the others' figures
+            figures = {"error": f"{type(exc).__name__}: {exc}"}
         if recorder is not None:
             summary = HERE / f"profile-{name}.txt"
             raw = recorder.stop()
