@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
+import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 
 from server.http.problems import PROBLEM_JSON, Problem
 
@@ -40,3 +45,42 @@ BODY = {
     413: "The body is larger than 1 MiB.",
     415: "The body is not sent as JSON.",
 }
+
+
+def json_body(struct: type[msgspec.Struct]) -> type[Operation]:
+    """`operation_class=` for a route that reads `struct` as its JSON body by hand.
+
+    Handlers read the raw body themselves (`server/http/body.py`, for SPEC 4.1's lenient
+    content types), so Litestar cannot see its type; this documents it as the request body.
+    The struct's schema is inlined: every body is a flat object (no `$ref` to resolve).
+    """
+    schema = cast(Schema, _inline(msgspec.json.schema(struct)))
+
+    @dataclass
+    class JsonBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                required=True, content={"application/json": OpenAPIMediaType(schema=schema)}
+            )
+
+    JsonBodyOperation.__name__ = f"{struct.__name__}Body"
+    return JsonBodyOperation
+
+
+def _inline(document: dict[str, Any]) -> dict[str, Any]:
+    definitions: dict[str, Any] = document.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                return resolve(definitions[ref.rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items() if key != "$defs"}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(document)
+    if resolved.get("required") == []:
+        del resolved["required"]
+    return resolved

@@ -16,7 +16,7 @@ from server.http.auth import (
     require_role,
 )
 from server.http.body import decode, read_body
-from server.http.openapi import BODY, member_route, role_route
+from server.http.openapi import BODY, json_body, member_route, role_route
 from server.members import (
     Member,
     MemberPatch,
@@ -55,6 +55,7 @@ async def list_all(
 
 @post(
     PATH,
+    operation_class=json_body(NewMember),
     tags=TAGS,
     dependencies=AUTHENTICATED,
     responses=role_route({**BODY, 409: "The user is already a member."}),
@@ -80,6 +81,7 @@ async def add(
 
 @patch(
     ONE,
+    operation_class=json_body(MemberPatch),
     tags=TAGS,
     dependencies=AUTHENTICATED,
     responses=role_route({**BODY, 404: NO_MEMBER, 409: LAST_OWNER}),

@@ -12,6 +12,7 @@ from server import passwords
 from server.errors import Forbidden
 from server.http.auth import AUTHENTICATED, AppServices, CurrentUser
 from server.http.body import decode, read_body
+from server.http.openapi import json_body
 from server.http.problems import problem_responses
 from server.users import (
     Credentials,
@@ -36,6 +37,7 @@ _new_user = msgspec.json.Decoder(NewUser)
 
 @post(
     "/api/v1/auth/login",
+    operation_class=json_body(Credentials),
     status_code=200,
     tags=["people"],
     responses=problem_responses(400, 401, 413, 415),
@@ -65,6 +67,7 @@ async def me(user: CurrentUser) -> User:
 
 @post(
     "/api/v1/users/",
+    operation_class=json_body(NewUser),
     tags=["people"],
     dependencies=AUTHENTICATED,
     responses=problem_responses(400, 401, 403, 409, 413, 415),

@@ -16,7 +16,14 @@ from server.http.auth import (
     require_role,
 )
 from server.http.body import decode, read_body
-from server.http.openapi import BODY, UNAUTHENTICATED, UNAVAILABLE, member_route, problems
+from server.http.openapi import (
+    BODY,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    json_body,
+    member_route,
+    problems,
+)
 from server.projects import (
     NewProject,
     PendingAssignee,
@@ -44,6 +51,7 @@ _new_project = msgspec.json.Decoder(NewProject)
 
 @post(
     "/api/v1/projects/",
+    operation_class=json_body(NewProject),
     tags=TAGS,
     dependencies=AUTHENTICATED,
     responses=problems({**BODY, 401: UNAUTHENTICATED, 503: UNAVAILABLE}),

@@ -16,7 +16,7 @@ from server.http.auth import (
     require_role,
 )
 from server.http.body import decode, read_body
-from server.http.openapi import BODY, member_route, role_route
+from server.http.openapi import BODY, json_body, member_route, role_route
 from server.sprints import NewSprint, Sprint, check_sprint, create_sprint, list_sprints
 
 TAGS = ["sprints"]
@@ -30,7 +30,13 @@ class SprintList(msgspec.Struct, frozen=True):
 _new_sprint = msgspec.json.Decoder(NewSprint)
 
 
-@post(PATH, tags=TAGS, dependencies=AUTHENTICATED, responses=role_route(BODY))
+@post(
+    PATH,
+    operation_class=json_body(NewSprint),
+    tags=TAGS,
+    dependencies=AUTHENTICATED,
+    responses=role_route(BODY),
+)
 async def create(
     project_id: FromPath[str],
     request: Request[Any, Any, Any],

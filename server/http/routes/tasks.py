@@ -17,7 +17,7 @@ from server.http.auth import (
     require_role,
 )
 from server.http.body import decode, read_body
-from server.http.openapi import BODY, INVALID, member_route, role_route
+from server.http.openapi import BODY, INVALID, json_body, member_route, role_route
 from server.tasks import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -97,7 +97,13 @@ async def read(
     return await services.db.read(lambda conn: task_detail(conn, project, task_id))
 
 
-@patch(ONE, tags=TAGS, dependencies=AUTHENTICATED, responses=role_route({**BODY, 404: NO_TASK}))
+@patch(
+    ONE,
+    operation_class=json_body(TaskPatch),
+    tags=TAGS,
+    dependencies=AUTHENTICATED,
+    responses=role_route({**BODY, 404: NO_TASK}),
+)
 async def edit(
     project_id: FromPath[str],
     task_id: FromPath[str],

@@ -18,7 +18,7 @@ from server.http.auth import (
 )
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
-from server.http.openapi import BODY, MALFORMED, member_route, problems, role_route
+from server.http.openapi import BODY, MALFORMED, json_body, member_route, problems, role_route
 from server.tokens import (
     MintedToken,
     NewToken,
@@ -46,6 +46,7 @@ _new_token = msgspec.json.Decoder(NewToken)
 
 @post(
     PATH,
+    operation_class=json_body(NewToken),
     tags=TAGS,
     dependencies=AUTHENTICATED,
     responses=role_route({**BODY, 429: "More than 10 mints by this user in a minute."}),
