@@ -354,3 +354,16 @@ def test_relay_is_written_for_the_address_given(client: TestClient[Any], project
     refused = client.get(f"{base}?kind=jira-relay&url=javascript:alert(1)")
     assert refused.status_code == 400
     assert "url:" in refused.text
+
+
+def test_a_member_can_leave_on_their_own(
+    client: TestClient[Any], admin: dict[str, str], project: str
+) -> None:
+    add_member(client, admin, project, "lee@example.com", "viewer")
+    console_login(client, "lee@example.com")
+    members = f"/console/projects/{project}/members"
+    mine = re.search(r'action="(/console/projects/[^"]+/remove)"', client.get(members).text)
+    assert mine is not None
+    left = submit(client, members, mine.group(1), {})
+    assert left.headers["location"] == "/console/"
+    assert client.get(members).status_code == 404
