@@ -48,7 +48,8 @@ def assert_sound(path: Path) -> None:
         assert (
             conn.execute(
                 "SELECT count(*) FROM tasks c LEFT JOIN tasks p ON p.id = c.parent_id"
-                " WHERE c.parent_id IS NOT NULL AND (p.id IS NULL OR p.project_id != c.project_id)"
+                " WHERE c.parent_id IS NOT NULL"
+                " AND (p.id IS NULL OR p.project_id != c.project_id)"
             ).fetchone()[0]
             == 0
         ), "a parent that does not exist or is in another project"

@@ -23,7 +23,7 @@ ROUNDS = int(os.environ.get("TASKSYNC_CRASH_ROUNDS", "5"))
 
 def test_sigkill_under_load_loses_no_acknowledged_push(tmp_path: Path) -> None:
     rng = random.Random(os.environ.get("TASKSYNC_CRASH_SEED", "7"))
-    server, fleet = launch(tmp_path, projects=3)
+    server, fleet = launch(tmp_path / "data", projects=3)
     ledger = Ledger()
     clients = pushers(fleet, ledger, count=6, seed=rng.randrange(1 << 30))
     acks_before_kill = []

@@ -68,7 +68,7 @@ def _refused_within(url: str, seconds: float) -> bool:
 
 
 def test_sigterm_finishes_in_flight_pushes_refuses_new_ones_and_exits(tmp_path: Path) -> None:
-    server, fleet = launch(tmp_path, projects=2)
+    server, fleet = launch(tmp_path / "data", projects=2)
     ledger = Ledger()
     project_id, token = fleet.projects[0]
     try:

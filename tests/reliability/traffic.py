@@ -119,8 +119,8 @@ class Fleet:
     admin: dict[str, str]
 
 
-def launch(tmp_path: Path, projects: int, **env: str) -> tuple[LiveServer, Fleet]:
-    data_dir = tmp_path / "data"
+def launch(data_dir: Path, projects: int, **env: str) -> tuple[LiveServer, Fleet]:
+    """A server on `data_dir` (its log goes next to it) with `projects` projects and tokens."""
     add_user(load_settings({}, data_dir=data_dir), ADMIN_EMAIL, "Admin", PASSWORD)
     server = start_server(data_dir, **{**UNLIMITED, **env})
     with server.client() as client:
