@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.reliability.traffic import Fleet, Key, Ledger
+from tests.reliability.traffic import Ack, Fleet, Key, Ledger
 
 
 def open_file(path: Path) -> sqlite3.Connection:
@@ -68,19 +68,22 @@ def _assert_short_ids_contiguous(conn: sqlite3.Connection) -> None:
         assert project[1] == len(numbers), "the counter and the tasks disagree"
 
 
-def assert_holds(path: Path, ledger: Ledger, acked: dict[Key, object] | None = None) -> int:
-    """Every acknowledged push (of `acked`, default all) is there with its content.
-
-    Returns how many keys were checked.
-    """
-    keys = list(ledger.acked if acked is None else acked)
+def assert_holds(path: Path, ledger: Ledger) -> int:
+    """Every acknowledged push is there with its content; returns how many keys were checked."""
     with open_file(path) as conn:
-        for key in keys:
-            _assert_key(conn, ledger, key)
+        for key, ack in ledger.acked.items():
+            _assert_key(conn, ledger, ack, [(p.name, p.status) for p in ledger.candidates(key)])
         for key, task_ids in ledger.shared_tasks.items():
             assert len(task_ids) == 1, f"{key} answered with two tasks"
             assert _row(conn, key) is not None
-    return len(keys)
+    return len(ledger.acked)
+
+
+def assert_holds_as_of(path: Path, ledger: Ledger, snapshot: dict[Key, Ack]) -> None:
+    """A copy taken after `snapshot` holds each of its pushes, or a later one to the key."""
+    with open_file(path) as conn:
+        for ack in snapshot.values():
+            _assert_key(conn, ledger, ack, [(p.name, p.status) for p in ledger.since(ack)])
 
 
 def _row(conn: sqlite3.Connection, key: Key) -> sqlite3.Row | None:
@@ -93,14 +96,15 @@ def _row(conn: sqlite3.Connection, key: Key) -> sqlite3.Row | None:
     return row
 
 
-def _assert_key(conn: sqlite3.Connection, ledger: Ledger, key: Key) -> None:
-    ack = ledger.acked[key]
+def _assert_key(
+    conn: sqlite3.Connection, ledger: Ledger, ack: Ack, allowed: list[tuple[str, str]]
+) -> None:
+    key = ack.push.key
     row = _row(conn, key)
     assert row is not None, f"acknowledged push lost: {key}"
     assert row["id"] == ack.task_id
     assert f"{row['number']:08X}" == ack.short_id
     held = (row["name"], row["status"])
-    allowed = [(push.name, push.status) for push in ledger.candidates(key)]
     assert held in allowed, f"{key} holds {held}, acknowledged {allowed[0]}"
     parent = ack.push.parent
     if parent is not None:

@@ -76,12 +76,14 @@ class Ledger:
     acks_by_project: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # answers that were neither 2xx nor lost
     shared_tasks: dict[Key, set[str]] = field(default_factory=dict)  # pushed by many clients
+    history: dict[Key, list[Push]] = field(default_factory=dict)  # every push sent, in order
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def sent(self, push: Push) -> None:
         with self.lock:
             project = push.key[0]
             self.attempts[project] = self.attempts.get(project, 0) + 1
+            self.history.setdefault(push.key, []).append(push)
 
     def answered(self, push: Push, answer: dict[str, Any]) -> None:
         with self.lock:
@@ -104,6 +106,12 @@ class Ledger:
         """Every content the key may hold: the last acknowledged push or a later lost one."""
         acked = [self.acked[key].push] if key in self.acked else []
         return acked + self.unknown.get(key, [])
+
+    def since(self, ack: Ack) -> list[Push]:
+        """The acknowledged push and every push to its key sent after it."""
+        with self.lock:
+            sent = self.history[ack.push.key]
+            return sent[sent.index(ack.push) :]
 
     def snapshot(self) -> dict[Key, Ack]:
         with self.lock:
