@@ -7,6 +7,7 @@ cached per relay file and bindings), one Python relay process per distinct envir
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class Relays:
     def __init__(self, files: dict[str, Path], node: NodeHarness) -> None:
         self.files, self.node = files, node
         self.python: dict[str, PythonRelay] = {}
+        self.python_logs: list[str] = []  # every Python relay's lines, in arrival order
 
     def deliver(
         self, kind: str, body: bytes, headers: dict[str, str], env: dict[str, str]
@@ -48,16 +50,13 @@ class Relays:
         if kind == "jira-relay":
             key = json.dumps(env, sort_keys=True)
             if key not in self.python:
-                self.python[key] = PythonRelay(self.files[kind], env)
+                self.python[key] = PythonRelay(self.files[kind], env, self.python_logs)
             return self.python[key].send(body, headers)
         return self.node.send(JS_MODES[kind], self.files[kind], env, body, headers=headers)
 
     def log_records(self, kind: str) -> list[dict[str, Any]]:
         """The relay's structured log lines (other output, e.g. Miniflare's, is skipped)."""
-        if kind == "jira-relay":
-            lines = [line for relay in self.python.values() for line in relay.logs]
-        else:
-            lines = self.node.logs
+        lines = self.python_logs if kind == "jira-relay" else self.node.logs
         records = []
         for line in lines:
             try:
@@ -67,6 +66,20 @@ class Relays:
             if isinstance(record, dict) and record.get("relay") == kind:
                 records.append(record)
         return records
+
+    def wait_for_log(
+        self, kind: str, outcome: str, after: int, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """The first record with `outcome` logged after the first `after` records (a count
+        taken before the delivery); the relays' output is read asynchronously."""
+        deadline = time.monotonic() + timeout
+        while True:
+            new = self.log_records(kind)[after:]
+            found = [record for record in new if record.get("outcome") == outcome]
+            if found or time.monotonic() > deadline:
+                assert found, f"{kind} logged no {outcome!r} line"
+                return found[0]
+            time.sleep(0.02)
 
     def close(self) -> None:
         for relay in self.python.values():

@@ -111,8 +111,10 @@ class NodeHarness:
 class PythonRelay:
     """The generated `jira_relay.py`, running as its own process on a free port."""
 
-    def __init__(self, script: Path, env: dict[str, str]) -> None:
-        self.logs: list[str] = []
+    def __init__(
+        self, script: Path, env: dict[str, str], logs: list[str] | None = None
+    ) -> None:
+        self.logs: list[str] = [] if logs is None else logs
         self.process = subprocess.Popen(
             ["python3", "-I", "-S", str(script)],
             env={**BASE_ENV, "PORT": "0", **env},

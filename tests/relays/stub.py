@@ -77,6 +77,10 @@ class CaptureStub:
 
 def _handler(stub: CaptureStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive like a real server: workerd reuses connections, and an HTTP/1.0 stub
+        # closing after each answer races with that reuse ("Network connection lost").
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {name.lower(): value for name, value in self.headers.items()}
