@@ -5,6 +5,7 @@ against a real `tasksync serve` process.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +380,17 @@ def test_a_chunked_body_over_the_limit_is_a_413(live_server: LiveServer) -> None
 
     assert response.status_code == 413
     assert response.headers["RateLimit-Limit"] == "1000"
+
+
+def test_the_request_line_names_the_token_prefix_and_never_the_token_or_body(
+    sync: Sync, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="tasksync.request"):
+        sync.push({**BASE, "description": "secret roadmap"})
+
+    (line,) = [r for r in caplog.records if r.name == "tasksync.request"]
+    assert line.__dict__["token_prefix"] == sync.token[5:13]
+    assert line.__dict__["status"] == 201
+    text = repr(line.__dict__)
+    assert sync.token not in text
+    assert "secret roadmap" not in text
