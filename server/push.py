@@ -46,23 +46,42 @@ _RFC3339 = re.compile(
 Optional = str | None | UnsetType
 
 
-def _doc(text: str) -> msgspec.Meta:
-    return msgspec.Meta(description=text)
+def _doc(text: str, **rules: object) -> msgspec.Meta:
+    # `rules` only document (OpenAPI): `check_payload` enforces them with field-named 400s.
+    return msgspec.Meta(description=text, extra_json_schema=rules or None)
 
 
 class Payload(msgspec.Struct, forbid_unknown_fields=True):
-    source: Annotated[str, _doc("lower-case tool name, `^[a-z][a-z0-9_]{0,31}$`")]
-    external_id: Annotated[str, _doc("the task's id in the source; 1-255 characters")]
-    name: Annotated[Optional, _doc("title; defaults to external_id on create")] = UNSET
-    description: Annotated[Optional, _doc("notes, at most 100,000 characters")] = UNSET
-    status: Annotated[Optional, _doc("the source's status, translated by the map")] = UNSET
-    assignee_email: Annotated[Optional, _doc("matched against project members")] = UNSET
-    story_points: Annotated[int | float | UnsetType | None, _doc("whole number 0-999")] = UNSET
-    external_url: Annotated[Optional, _doc("absolute http(s) URL of the task")] = UNSET
-    parent_external_id: Annotated[Optional, _doc("external_id of the parent, same source")] = (
-        UNSET
-    )
-    updated_at: Annotated[Optional, _doc("RFC 3339 time of the change in the source")] = UNSET
+    source: Annotated[
+        str, _doc("lower-case tool name, `^[a-z][a-z0-9_]{0,31}$`", pattern=_SOURCE.pattern)
+    ]
+    external_id: Annotated[
+        str, _doc("the task's id in the source; 1-255 characters", minLength=1, maxLength=255)
+    ]
+    name: Annotated[
+        Optional, _doc("title; defaults to external_id on create", maxLength=512)
+    ] = UNSET
+    description: Annotated[
+        Optional, _doc("notes, at most 100,000 characters", maxLength=100_000)
+    ] = UNSET
+    status: Annotated[
+        Optional, _doc("the source's status, translated by the map", maxLength=64)
+    ] = UNSET
+    assignee_email: Annotated[
+        Optional, _doc("matched against project members", maxLength=254)
+    ] = UNSET
+    story_points: Annotated[
+        int | float | UnsetType | None, _doc("whole number 0-999", minimum=0, maximum=999)
+    ] = UNSET
+    external_url: Annotated[
+        Optional, _doc("absolute http(s) URL of the task", maxLength=2000)
+    ] = UNSET
+    parent_external_id: Annotated[
+        Optional, _doc("external_id of the parent, same source", maxLength=255)
+    ] = UNSET
+    updated_at: Annotated[
+        Optional, _doc("RFC 3339 time of the change in the source", format="date-time")
+    ] = UNSET
 
 
 ACCEPTED_FIELDS: tuple[str, ...] = Payload.__struct_fields__
@@ -139,9 +158,9 @@ def _too_long(value: str | UnsetType | None, limit: int) -> str | None:
 
 
 def _source_problem(source: str) -> str | None:
-    if _SOURCE.match(source):
+    if _SOURCE.fullmatch(source):
         return None
-    if _SOURCE_FOLDED.match(source):
+    if _SOURCE_FOLDED.fullmatch(source):
         return f"must be lower-case: send {source.lower()!r}, not {source!r}"
     return "must match ^[a-z][a-z0-9_]{0,31}$: a lower-case letter, then a-z, 0-9 or _"
 
@@ -209,7 +228,7 @@ def _updated_at(value: str | UnsetType | None) -> tuple[str | None, str | None]:
     text = _absent_or_trimmed(value)
     if text is None:
         return None, None
-    if not _RFC3339.match(text):
+    if not _RFC3339.fullmatch(text):
         return None, "must be an RFC 3339 time such as 2026-01-31T09:30:00Z"
     text = text.upper().replace("Z", "+00:00")
     if text[-3] != ":":

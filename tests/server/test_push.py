@@ -49,6 +49,12 @@ def errors_of(sync: Sync, payload: dict[str, Any]) -> list[dict[str, str]]:
             id="digit-first",
         ),
         pytest.param(
+            {"source": "jira\n"},
+            "source",
+            "must match ^[a-z][a-z0-9_]{0,31}$: a lower-case letter, then a-z, 0-9 or _",
+            id="trailing-newline",
+        ),
+        pytest.param(
             {"source": "a" * 33},
             "source",
             "must match ^[a-z][a-z0-9_]{0,31}$: a lower-case letter, then a-z, 0-9 or _",
