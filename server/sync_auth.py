@@ -70,7 +70,7 @@ def presented_token(authorization: str | None) -> str | None:
     """The `tppm_` value of a `Bearer` header, or None when there is none or it is malformed."""
     scheme, _, value = (authorization or "").partition(" ")
     value = value.strip()
-    if scheme.lower() != "bearer" or not _TOKEN.match(value):
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(value):
         return None
     return value
 
