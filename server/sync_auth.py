@@ -9,6 +9,11 @@ lookup, through the cache.
 
 Nothing about a failure is stored, except that a *revoked* token of this project leaves a
 `rejected` audit entry, at most one per token per minute (SPEC 5).
+
+Known limit: a push authenticated a moment before its token is revoked still completes; every
+request that arrives after the revoke has been answered is refused (the revoke drops the
+token from the cache before answering). Re-checking inside the write would close that window
+at the cost of one more query per push.
 """
 
 from __future__ import annotations
