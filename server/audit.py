@@ -58,7 +58,7 @@ class NewEntry:
         # A bad entry is a bug in the caller; refuse it before it is chained forever.
         if self.action not in ACTIONS:
             raise ValueError(f"unknown audit action {self.action!r}")
-        if not TOKEN_PREFIX.match(self.token_prefix):
+        if not TOKEN_PREFIX.fullmatch(self.token_prefix):
             raise ValueError(f"token_prefix must be 8 lowercase hex, not {self.token_prefix!r}")
 
 

@@ -93,7 +93,7 @@ def parse_query(
     before_value = _whole_number(before, "before", 1, 2**63 - 1, problems)
     if action is not None and action not in ACTIONS:
         problems.append(FieldError("action", f"must be one of {', '.join(ACTIONS)}"))
-    if token_prefix is not None and not TOKEN_PREFIX.match(token_prefix):
+    if token_prefix is not None and not TOKEN_PREFIX.fullmatch(token_prefix):
         problems.append(
             FieldError("token_prefix", "must be the 8 lowercase hex characters after tppm_")
         )

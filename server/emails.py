@@ -19,7 +19,7 @@ def problem_with(address: str) -> str | None:
     """Why `address` is not an email address, or None when it is one."""
     if len(address) > MAX_LENGTH:
         return f"must be at most {MAX_LENGTH} characters"
-    if not _ADDRESS.match(address):
+    if not _ADDRESS.fullmatch(address):
         return "is not an email address"
     return None
 

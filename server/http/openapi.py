@@ -7,7 +7,13 @@ from typing import Any, cast
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    Schema,
+)
 
 from server.http.problems import PROBLEM_JSON, Problem
 
@@ -84,3 +90,21 @@ def _inline(document: dict[str, Any]) -> dict[str, Any]:
     if resolved.get("required") == []:
         del resolved["required"]
     return resolved
+
+
+def media_types(status: int, types: list[str]) -> type[Operation]:
+    """`operation_class=` for a route whose `status` answer comes in any of `types`.
+
+    Litestar documents one media type per route; a route that serves several (the relay
+    files: YAML, Python, JavaScript) lists each, with the same schema.
+    """
+
+    @dataclass
+    class MediaTypesOperation(Operation):
+        def __post_init__(self) -> None:
+            response = (self.responses or {}).get(str(status))
+            if isinstance(response, OpenAPIResponse) and response.content:
+                documented = next(iter(response.content.values()))
+                response.content = {media_type: documented for media_type in types}
+
+    return MediaTypesOperation

@@ -16,7 +16,7 @@ from server.http.auth import (
     parse_project_id,
     require_role,
 )
-from server.http.openapi import member_route
+from server.http.openapi import media_types, member_route
 
 TAGS = ["relays"]
 PATH = "/api/v1/projects/{project_id:str}/relays/{kind:str}/"
@@ -27,6 +27,7 @@ PATH = "/api/v1/projects/{project_id:str}/relays/{kind:str}/"
     tags=TAGS,
     dependencies=AUTHENTICATED,
     media_type="text/plain",
+    operation_class=media_types(200, sorted({kind.content_type for kind in KINDS.values()})),
     responses=member_route({400: "`url` is not an http(s) base URL."}),
 )
 async def download(
@@ -55,9 +56,13 @@ async def download(
         rendered = render(kind, url=url or str(request.base_url), project_id=project)
     except InvalidRelayRequest as error:
         raise InvalidInput.one("url", str(error).replace("--url", "url")) from None
+    # Litestar adds the charset to text/* types itself; only the others need it here.
+    media_type = rendered.content_type
+    if not media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
     return Response(
         rendered.text,
-        media_type=f"{rendered.content_type}; charset=utf-8",
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
     )
 
