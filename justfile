@@ -61,6 +61,6 @@ bench *ARGS: setup
     {{py}} -m bench.run {{ARGS}}
 
 # The same task-sync run on an empty database, then on 1,000,000 tasks and 5,000,000 audit
-# rows (about 10 minutes on 2 cores). Writes bench/results-scale.json.
+# rows (about 6 minutes on 2 cores, 4 of them loading). Writes bench/results-scale.json.
 bench-scale *ARGS: setup
     {{py}} -m bench.run --scale {{ARGS}}

@@ -16,8 +16,8 @@ STATUSES = ["To Do", "In Progress", "In Review", "Done", "Blocked", "Backlog", "
 MEMBERS = [f"member{n}@bench.example" for n in range(5)]
 
 
-def push(number: int, *, update: bool) -> dict[str, object]:
-    key = f"BENCH-{number}"
+def push(number: int, *, update: bool, prefix: str = "BENCH") -> dict[str, object]:
+    key = f"{prefix}-{number}"
     body: dict[str, object] = {
         "source": "jira",
         "external_id": key,
@@ -28,7 +28,7 @@ def push(number: int, *, update: bool) -> dict[str, object]:
         "external_url": f"https://example.atlassian.net/browse/{key}",
     }
     if number % 10:
-        body["parent_external_id"] = f"BENCH-{number - number % 10}"
+        body["parent_external_id"] = f"{prefix}-{number - number % 10}"
     if number % 3 == 0:
         body["assignee_email"] = MEMBERS[number % len(MEMBERS)]
     elif number % 3 == 1:
@@ -36,11 +36,18 @@ def push(number: int, *, update: bool) -> dict[str, object]:
     return body
 
 
-def write_bodies(path: Path, distinct_ids: int = 10_000) -> Path:
-    """Creates for every id, then updates for every id; one compact JSON object a line."""
+def write_bodies(path: Path, distinct_ids: int = 10_000, prefix: str = "BENCH") -> Path:
+    """Creates for every id, then updates for every id; one compact JSON object a line.
+
+    Each round of a run uses its own `prefix`, so every round creates as many as it updates.
+    """
     with path.open("w", encoding="utf-8") as out:
         for update in (False, True):
             for number in range(distinct_ids):
-                out.write(json.dumps(push(number, update=update), separators=(",", ":")))
+                out.write(
+                    json.dumps(
+                        push(number, update=update, prefix=prefix), separators=(",", ":")
+                    )
+                )
                 out.write("\n")
     return path
