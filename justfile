@@ -64,3 +64,9 @@ bench *ARGS: setup
 # rows (about 6 minutes on 2 cores, 4 of them loading). Writes bench/results-scale.json.
 bench-scale *ARGS: setup
     {{py}} -m bench.run --scale {{ARGS}}
+
+# Stress: mixed traffic at 200 pushes/s across 50 projects against a real server for
+# DURATION (default 30m; `just stress 60s` is the smoke run). Not part of `just test`.
+# Prints RSS and p50/p99 every minute; fails on any 5xx or an unstable p99.
+stress DURATION="30m" *ARGS: setup
+    {{py}} -m tests.stress.run {{DURATION}} {{ARGS}}
