@@ -65,8 +65,9 @@ bench *ARGS: setup
 bench-scale *ARGS: setup
     {{py}} -m bench.run --scale {{ARGS}}
 
-# Stress: mixed traffic at 200 pushes/s across 50 projects against a real server for
-# DURATION (default 30m; `just stress 60s` is the smoke run). Not part of `just test`.
-# Prints RSS and p50/p99 every minute; fails on any 5xx or an unstable p99.
+# Mixed traffic against a real server (tests/stress/run.py); not part of `just test`.
+# Prints RSS and p50/p99 every minute, fails on any 5xx or an unstable p99, and writes
+# tests/stress/last-run.json.
+# Stress: 200 pushes/s over 50 projects for DURATION (default 30m; `just stress 60s` to smoke).
 stress DURATION="30m" *ARGS: setup
     {{py}} -m tests.stress.run {{DURATION}} {{ARGS}}
