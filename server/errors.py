@@ -75,6 +75,11 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class RequestTimeout(DomainError):
+    status = 408
+    title = "Request timeout"
+
+
 class BodyTooLarge(DomainError):
     status = 413
     title = "Request body too large"

@@ -37,6 +37,8 @@ MAX_URL = 2000
 _SOURCE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _SOURCE_FOLDED = re.compile(r"^[a-z][a-z0-9_]{0,31}$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Notes are multi-line text: tab, line feed and carriage return are theirs.
+_NOTES_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # RFC 3339 date-time; the offset may also be written without its colon (`+0000`), as Jira
 # does in `fields.updated`, since relays pass that value through.
 _RFC3339 = re.compile(
@@ -116,11 +118,14 @@ def check_payload(payload: Payload) -> Push:
     external_id = payload.external_id.strip()
     report("external_id", _external_id_problem(external_id))
     name = _absent_or_trimmed(payload.name)
-    report("name", _too_long(name, MAX_NAME))
+    report("name", _too_long(name, MAX_NAME) or _controls(name, _CONTROL))
     description = _clearable(payload.description)
-    report("description", _too_long(description, MAX_DESCRIPTION))
+    report(
+        "description",
+        _too_long(description, MAX_DESCRIPTION) or _controls(description, _NOTES_CONTROL),
+    )
     status = _absent_or_trimmed(payload.status)
-    report("status", _too_long(status, MAX_STATUS))
+    report("status", _too_long(status, MAX_STATUS) or _controls(status, _CONTROL))
     email = _absent_or_trimmed(payload.assignee_email)
     if email is not None:
         report("assignee_email", emails.problem_with(email))
@@ -149,6 +154,15 @@ def check_payload(payload: Payload) -> Push:
         parent_external_id=parent,
         updated_at=updated_at,
     )
+
+
+def _controls(value: str | UnsetType | None, pattern: re.Pattern[str]) -> str | None:
+    # NUL and other control characters truncate or corrupt text in the tools tasks flow to.
+    if isinstance(value, str) and pattern.search(value):
+        return "must not contain control characters" + (
+            " (tab and line breaks are allowed)" if pattern is _NOTES_CONTROL else ""
+        )
+    return None
 
 
 def _too_long(value: str | UnsetType | None, limit: int) -> str | None:

@@ -12,14 +12,23 @@ import json
 import re
 from typing import Any, TypeVar
 
+import anyio
 import msgspec
 from litestar import Request
 
-from server.errors import BodyTooLarge, FieldError, InvalidInput, UnsupportedMediaType
+from server.errors import (
+    BodyTooLarge,
+    FieldError,
+    InvalidInput,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 
 T = TypeVar("T")
 
 MAX_BODY_BYTES = 1024 * 1024
+# When the app has no settings (never in `serve`); TASKSYNC_BODY_TIMEOUT_SECONDS otherwise.
+DEFAULT_BODY_TIMEOUT = 30.0
 
 _ACCEPTED_TYPES = {"", "application/json", "application/x-www-form-urlencoded"}
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -41,6 +50,20 @@ async def read_body(request: Request[Any, Any, Any], limit: int = MAX_BODY_BYTES
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"The body is larger than {limit} bytes.")
+    seconds = _body_timeout(request)
+    # uvicorn never times out a body that stops arriving (slow-loris): without this a
+    # stalled client would hold its connection and this request forever.
+    try:
+        with anyio.fail_after(seconds):
+            return await _read_all(request, limit)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"The body did not arrive within {seconds:g} seconds.",
+            headers={"Connection": "close"},  # uvicorn then drops the connection
+        ) from None
+
+
+async def _read_all(request: Request[Any, Any, Any], limit: int) -> bytes:
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -49,6 +72,12 @@ async def read_body(request: Request[Any, Any, Any], limit: int = MAX_BODY_BYTES
             raise BodyTooLarge(f"The body is larger than {limit} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _body_timeout(request: Request[Any, Any, Any]) -> float:
+    services = request.app.state.get("services")
+    settings = getattr(services, "settings", None)
+    return float(getattr(settings, "body_timeout_seconds", DEFAULT_BODY_TIMEOUT))
 
 
 def decode(body: bytes, decoder: msgspec.json.Decoder[T], accepted: tuple[str, ...] = ()) -> T:

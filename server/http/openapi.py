@@ -48,6 +48,7 @@ def role_route(extra: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
 
 BODY = {
     400: INVALID,
+    408: "The body did not arrive in time (TASKSYNC_BODY_TIMEOUT_SECONDS).",
     413: "The body is larger than 1 MiB.",
     415: "The body is not sent as JSON.",
 }

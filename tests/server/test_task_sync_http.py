@@ -310,6 +310,7 @@ def test_the_openapi_document_describes_every_answer(sync: Sync) -> None:
         "201",
         "400",
         "401",
+        "408",
         "413",
         "415",
         "429",

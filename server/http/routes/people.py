@@ -40,7 +40,7 @@ _new_user = msgspec.json.Decoder(NewUser)
     operation_class=json_body(Credentials),
     status_code=200,
     tags=["people"],
-    responses=problem_responses(400, 401, 413, 415),
+    responses=problem_responses(400, 401, 408, 413, 415),
 )
 async def login(request: Request[Any, Any, Any], services: AppServices) -> LoginResponse:
     """Exchange an email and password for a JWT."""
@@ -70,7 +70,7 @@ async def me(user: CurrentUser) -> User:
     operation_class=json_body(NewUser),
     tags=["people"],
     dependencies=AUTHENTICATED,
-    responses=problem_responses(400, 401, 403, 409, 413, 415),
+    responses=problem_responses(400, 401, 403, 408, 409, 413, 415),
 )
 async def create_user(
     request: Request[Any, Any, Any], services: AppServices, user: CurrentUser

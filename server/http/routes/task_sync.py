@@ -46,6 +46,7 @@ _DRY_RUN_VALUES = {"true": True, "1": True, "false": False, "0": False}
 _PROBLEMS = {
     400: "A field broke a rule (`errors` names each), or `dry_run` is not a boolean.",
     401: "The same answer for every authentication failure.",
+    408: "The body did not arrive in time (TASKSYNC_BODY_TIMEOUT_SECONDS).",
     413: "The body is larger than 1 MiB.",
     415: "The body is not sent as JSON.",
     429: "The project's rate limit is spent; retry after `Retry-After` seconds.",
