@@ -98,7 +98,6 @@ def jira_event(**fields: Any) -> dict[str, Any]:
 def linear_event(**data: Any) -> dict[str, Any]:
     event: dict[str, Any] = copy.deepcopy(read_json(FIXTURES / "linear" / "issue-create.json"))
     event["data"].update(data)
-    event["webhookTimestamp"] = now_ms()
     return event
 
 
@@ -191,6 +190,7 @@ LINEAR_CASES = [
 def test_linear_relays_forward_what_the_python_mapping_makes(
     kind: str, event: dict[str, Any], relays: Relays, stub: CaptureStub
 ) -> None:
+    event = {**event, "webhookTimestamp": now_ms()}  # signed when sent, not when collected
     body = json.dumps(event, ensure_ascii=False).encode()
 
     answer = relays.deliver(kind, body, linear_headers(body), LINEAR_ENV)
