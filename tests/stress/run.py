@@ -60,7 +60,8 @@ class Minute:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     rss_mb: float = 0.0
-    database_mb: float = 0.0
+    database_mb: float = 0.0  # the database file and its WAL
+    wal_mb: float = 0.0  # a WAL that keeps growing means checkpoints cannot finish
     server_cpu_s: float = 0.0  # CPU the server used in the minute
     client_cpu_s: float = 0.0
     latencies: list[float] = field(default_factory=list, repr=False)
@@ -76,8 +77,9 @@ class Minute:
         self.client_cpu_s = round(sum(os.times()[:2]) - cpu_before[1], 2)
         database = load_settings({}, data_dir=server.data_dir).database_path
         wal = database.with_name(database.name + "-wal")
-        size = sum(path.stat().st_size for path in (database, wal) if path.exists())
-        self.database_mb = round(size / 2**20, 1)
+        wal_size = wal.stat().st_size if wal.exists() else 0
+        self.database_mb = round((database.stat().st_size + wal_size) / 2**20, 1)
+        self.wal_mb = round(wal_size / 2**20, 1)
 
 
 def _rss_mb(pid: int) -> float:
@@ -207,7 +209,7 @@ class Run:
         print(
             f"[{minute.minute:>3}] {minute.requests:>6} req  p50 {minute.p50_ms:>7} ms"
             f"  p99 {minute.p99_ms:>7} ms  max {minute.max_ms:>7} ms"
-            f"  rss {minute.rss_mb} MB  db {minute.database_mb} MB"
+            f"  rss {minute.rss_mb} MB  db {minute.database_mb} MB (wal {minute.wal_mb})"
             f"  cpu server {minute.server_cpu_s} s client {minute.client_cpu_s} s  {statuses}",
             flush=True,
         )
