@@ -2,7 +2,8 @@
 // Workers run under Miniflare 3 (Cloudflare's workerd); the Vercel function under this Node.
 // Protocol: one JSON request per stdin line; each answer is one stdout line starting with
 // MARK, so the relays' own console output (also on stdout) can be told apart.
-//   {"id", "mode": "worker"|"vercel", "script", "env", "url", "method", "headers", "body_b64"}
+//   {"id", "mode": "worker"|"vercel", "script", "env", "url", "method", "headers", "body_b64",
+//    "stream": true to send the body chunked}
 import { createInterface } from "node:readline";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -35,6 +36,12 @@ async function vercel(script, env, request) {
 async function handle(message) {
   const init = { method: message.method || "POST", headers: message.headers || {} };
   if (init.method !== "GET") init.body = Buffer.from(message.body_b64 || "", "base64");
+  if (message.stream) {
+    // Chunked, with no Content-Length: the relay can only learn the size by reading.
+    const bytes = init.body;
+    init.body = new ReadableStream({ start(c) { c.enqueue(bytes); c.close(); } });
+    init.duplex = "half";
+  }
   let response;
   if (message.mode === "worker") {
     response = await (await worker(message.script, message.env)).dispatchFetch(message.url, init);

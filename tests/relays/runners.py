@@ -91,6 +91,7 @@ class NodeHarness:
                 "method": kw.get("method", "POST"),
                 "headers": kw.get("headers", {}),
                 "body_b64": base64.b64encode(body).decode(),
+                "stream": kw.get("stream", False),
             }
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(message) + "\n")

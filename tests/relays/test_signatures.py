@@ -3,6 +3,7 @@ refused webhook forwards nothing (SPEC 7)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
@@ -147,3 +148,48 @@ def test_jira_worker_runs_unsigned_only_when_explicitly_allowed(
 
     assert answer.status == 200
     assert len(stub.pushes()) == 1
+
+
+@pytest.mark.parametrize("kind", ["jira-worker", "linear-worker"])
+def test_worker_refuses_a_chunked_body_over_5_mib(
+    kind: str, relays: Relays, stub: CaptureStub
+) -> None:
+    env = JIRA_ENV if kind.startswith("jira") else LINEAR_ENV
+    body = b"{" + b" " * (5 * 1024 * 1024) + b"}"
+
+    answer = relays.node.send("worker", relays.files[kind], env, body, stream=True)
+
+    assert answer.status == 413
+    assert stub.requests == []
+
+
+def test_vercel_function_refuses_a_declared_body_over_5_mib_unread(
+    relays: Relays, stub: CaptureStub
+) -> None:
+    # In-process there is no upload to race with, so the Content-Length check is observable.
+    body = b"{" + b" " * (5 * 1024 * 1024) + b"}"
+    headers = {"Content-Length": str(len(body))}
+
+    answer = relays.deliver("linear-vercel", body, headers, LINEAR_ENV)
+
+    assert answer.status == 413
+    assert stub.requests == []
+
+
+def test_python_relay_refuses_a_declared_body_over_5_mib(
+    relays: Relays, stub: CaptureStub
+) -> None:
+    relays.deliver("jira-relay", JIRA_BODY, jira_headers(JIRA_BODY), JIRA_ENV)  # started
+    stub.reset()
+    relay = relays.python[json.dumps(JIRA_ENV, sort_keys=True)]
+    host, port = relay.url.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+
+    connection.putrequest("POST", "/")
+    connection.putheader("Content-Length", str(5 * 1024 * 1024 + 1))
+    connection.endheaders()  # the body is never sent: the relay must not wait for it
+    response = connection.getresponse()
+
+    assert response.status == 413
+    assert stub.requests == []
+    connection.close()
