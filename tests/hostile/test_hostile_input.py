@@ -195,7 +195,7 @@ def test_a_chunked_10_mb_body_is_a_413(site: Site) -> None:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server stopped reading once past the limit, as it should
         response = read_response(sock)
-    assert status_of(response) in (413, 0)  # 0: reset before the answer could be read
+    assert status_of(response) == 413
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_many_slow_connections_do_not_stop_normal_requests(site: Site) -> None:
             tasks = http.get(f"/api/v1/projects/{site.project_id}/tasks/", headers=site.jwt)
         assert statuses == [200] * 40
         assert tasks.status_code == 200
-        assert time.monotonic() - started < 2  # answered while all 100 are still stalled
+        assert time.monotonic() - started < 5  # answered while all 100 are still stalled
         answers = [wait_closed(sock, within=10) for sock in slow]
     finally:
         for sock in slow:
