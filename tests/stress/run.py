@@ -64,6 +64,7 @@ class Minute:
     wal_mb: float = 0.0  # a WAL that keeps growing means checkpoints cannot finish
     server_cpu_s: float = 0.0  # CPU the server used in the minute
     client_cpu_s: float = 0.0
+    load_1m: float = 0.0  # the box's load average: p99 follows it on a shared box
     latencies: list[float] = field(default_factory=list, repr=False)
 
     def close(self, server: LiveServer, cpu_before: tuple[float, float]) -> None:
@@ -75,6 +76,7 @@ class Minute:
         self.rss_mb = _rss_mb(server.process.pid)
         self.server_cpu_s = round(_cpu_s(server.process.pid) - cpu_before[0], 2)
         self.client_cpu_s = round(sum(os.times()[:2]) - cpu_before[1], 2)
+        self.load_1m = os.getloadavg()[0]
         database = load_settings({}, data_dir=server.data_dir).database_path
         wal = database.with_name(database.name + "-wal")
         wal_size = wal.stat().st_size if wal.exists() else 0
@@ -210,7 +212,8 @@ class Run:
             f"[{minute.minute:>3}] {minute.requests:>6} req  p50 {minute.p50_ms:>7} ms"
             f"  p99 {minute.p99_ms:>7} ms  max {minute.max_ms:>7} ms"
             f"  rss {minute.rss_mb} MB  db {minute.database_mb} MB (wal {minute.wal_mb})"
-            f"  cpu server {minute.server_cpu_s} s client {minute.client_cpu_s} s  {statuses}",
+            f"  cpu server {minute.server_cpu_s} s client {minute.client_cpu_s} s"
+            f"  load {minute.load_1m:.1f}  {statuses}",
             flush=True,
         )
 
