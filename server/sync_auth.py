@@ -105,8 +105,13 @@ async def authenticate(
     row = await services.db.read(lambda conn: store.token_by_hash(conn, digest))
     if row is None or raw is None:
         return Verdict(None)
-    token = from_row(row)
-    services.token_cache.put(digest, token, read_at=read_at)
+    if cached is not None and cached.revoked:
+        # Revocation is final: reuse the entry rather than decode the row again, so a
+        # revoked token costs what an unknown one does (the read, nothing after it).
+        token = cached
+    else:
+        token = from_row(row)
+        services.token_cache.put(digest, token, read_at=read_at)
     if token.project_id != project:
         return Verdict(None)
     if token.revoked:
