@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher, profiles
 from litestar.testing import TestClient
 
+from server import passwords
 from server.app import create_app
 from server.clock import FakeClock
 from server.config import Settings, load_settings
@@ -26,6 +28,20 @@ FIXTURES = REPO.parent / "shared" / "fixtures" / "webhooks"
 
 ADMIN_EMAIL = "admin@example.com"
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at the cheapest parameters for users the tests create.
+
+    The production cost (about 0.1 s a hash, seconds on a busy box) would dominate the suite.
+    The parameters travel inside each hash, so a live server verifies these cheaply too;
+    `tests/server/test_passwords.py` pins the production parameters.
+    """
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = production
 
 
 @pytest.fixture
