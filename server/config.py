@@ -58,7 +58,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Annotated[str, msgspec.Meta(description="logging level")] = "INFO"
     body_timeout_seconds: Annotated[
         float,
-        msgspec.Meta(gt=0, description="time a client has to send a whole request body (408)"),
+        msgspec.Meta(
+            gt=0, description="seconds a client has to send a request head, then its body"
+        ),
     ] = 30.0
     readers: Annotated[
         int, msgspec.Meta(ge=1, le=64, description="read-only database connections")

@@ -12,6 +12,7 @@ import uvicorn
 
 from server.app import create_app
 from server.config import Settings
+from server.http.protocol import with_head_deadline
 from server.logs import configure
 
 # SIGTERM: stop accepting, let in-flight requests finish, exit well within 10 s.
@@ -57,7 +58,8 @@ def _serve(settings: Settings) -> None:
         port=settings.port,
         workers=1,
         loop="uvloop",
-        http="httptools",
+        # httptools, with a deadline for the request head (slow clients; see the module).
+        http=with_head_deadline(settings.body_timeout_seconds),
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,

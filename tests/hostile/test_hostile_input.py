@@ -304,14 +304,29 @@ def test_a_huge_authorization_header_is_the_generic_401(site: Site) -> None:
 
 
 @pytest.mark.usefixtures("unchanged")
-def test_a_stalled_request_head_does_not_block_others(site: Site) -> None:
-    # uvicorn sets no timeout on an unfinished request head (see docs/reliability.md): the
-    # connection is held, but it costs a socket, not a worker, and others go on.
+def test_stalled_request_heads_are_closed_and_do_not_block_others(site: Site) -> None:
     stalled = [socket.create_connection(site.address, timeout=5) for _ in range(50)]
     try:
         for sock in stalled:
             sock.sendall(b"POST /api/v1/projects/ HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         assert site.healthy()
+        # Closed without an answer once the head is overdue (2 s on this server).
+        assert [wait_closed(sock, within=8) for sock in stalled] == [b""] * 50
     finally:
         for sock in stalled:
             sock.close()
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_stalled_head_after_a_kept_alive_answer_is_closed(site: Site) -> None:
+    with socket.create_connection(site.address, timeout=5) as sock:
+        sock.sendall(request_head(site, "GET", "/healthz", {}))
+        assert status_of(read_response(sock)) == 200
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        assert wait_closed(sock, within=8) == b""
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_connection_that_sends_nothing_is_closed(site: Site) -> None:
+    with socket.create_connection(site.address, timeout=5) as sock:
+        assert wait_closed(sock, within=8) == b""
