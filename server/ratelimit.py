@@ -21,7 +21,11 @@ import math
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from server.config import Settings
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class Decision:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_seconds),
         }
+
+
+def push_limit(settings: Settings, backfill_until: datetime, now: datetime) -> int:
+    """A task-sync request's limit: the backfill one while its token is young (SPEC 4.6)."""
+    return settings.backfill_rate_limit if now < backfill_until else settings.rate_limit
 
 
 class RateLimiter(Protocol):

@@ -18,7 +18,6 @@ at the cost of one more query per push.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 import uuid
@@ -32,6 +31,7 @@ from server.clock import isoformat, parse_time
 from server.storage import audit as audit_store
 from server.storage import push as store
 from server.token_cache import CachedToken
+from server.tokens import token_hash
 
 if TYPE_CHECKING:
     from server.services import Services
@@ -85,10 +85,6 @@ def canonical_project(project_id: str) -> str:
         return str(uuid.UUID(project_id))
     except ValueError:
         return _NO_PROJECT
-
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
 
 async def authenticate(

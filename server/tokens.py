@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
@@ -26,6 +26,9 @@ from server.statuses import STATUSES, normalise
 from server.storage import tokens as store
 from server.storage.audit import append_entry
 from server.users import User
+
+if TYPE_CHECKING:
+    from server.services import Services
 
 PREFIX = "tppm_"
 MAX_NAME = 128
@@ -211,6 +214,23 @@ def revoke_token(
                 created_at=now,
             ),
         )
+
+
+async def revoke(
+    services: Services, project_id: str, user: User, token_id: str, *, source_ip: str
+) -> None:
+    """Revoke, then drop the token from the cache so the very next push with it fails."""
+    # Before and after: a push that read the row before the write must not re-cache it live
+    # (the cache's generation check covers a read still in flight when `forget` runs).
+    services.token_cache.forget(token_id)
+    try:
+        await services.db.write(
+            lambda conn: revoke_token(
+                conn, project_id, user, token_id, services.clock, source_ip=source_ip
+            )
+        )
+    finally:
+        services.token_cache.forget(token_id)
 
 
 def list_tokens(conn: sqlite3.Connection, project_id: str) -> list[TokenInfo]:

@@ -19,7 +19,7 @@ from litestar import Response, get
 from server import audit_log
 from server.clock import parse_time
 from server.projects import pending_assignees, project_detail
-from server.ratelimit import Decision
+from server.ratelimit import Decision, push_limit
 from server.roles import ROLES
 from server.tokens import TokenInfo, list_tokens
 from server.web.visit import Visit, VisitDependency
@@ -42,9 +42,9 @@ def headroom(visit: Visit, project_id: str, tokens: list[TokenInfo]) -> list[Hea
     for token in tokens:
         if token.revoked_at:
             continue
-        # The same choice task-sync makes: the backfill limit until `backfill_until`.
-        in_backfill = now < parse_time(token.backfill_until)
-        limit = settings.backfill_rate_limit if in_backfill else settings.rate_limit
+        backfill_until = parse_time(token.backfill_until)
+        in_backfill = now < backfill_until
+        limit = push_limit(settings, backfill_until, now)
         decision = services.limiter.peek(project_id, limit, services.clock.monotonic())
         rows.append(Headroom(token, in_backfill, decision))
     return rows

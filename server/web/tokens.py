@@ -24,8 +24,8 @@ from server.tokens import (
     list_tokens,
     mint_token,
     read_token,
-    revoke_token,
 )
+from server.tokens import revoke as revoke_token_now
 from server.web.visit import ProjectView, Visit, VisitDependency, see_other
 
 _status_map = msgspec.json.Decoder(dict[str, str])
@@ -146,17 +146,7 @@ async def revoke(visit: VisitDependency, project_id: str, token_id: str) -> Resp
     services, user = visit.services, visit.user
     token = await services.db.read(lambda conn: read_token(conn, project.id, token_id))
     source_ip = client_ip(visit.request, services.settings)
-    # As the API does: forget before and after, so a push racing the write cannot re-cache
-    # the token as live.
-    services.token_cache.forget(token_id)
-    try:
-        await services.db.write(
-            lambda conn: revoke_token(
-                conn, project.id, user, token_id, services.clock, source_ip=source_ip
-            )
-        )
-    finally:
-        services.token_cache.forget(token_id)
+    await revoke_token_now(services, project.id, user, token_id, source_ip=source_ip)
     return see_other(f"/console/projects/{project.id}/tokens?revoked={token.token_prefix}")
 
 

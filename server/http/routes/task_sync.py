@@ -24,7 +24,7 @@ from server.http.client_ip import client_ip
 from server.http.openapi import json_body
 from server.http.problems import PROBLEM_JSON, Problem, problem_type
 from server.push import ACCEPTED_FIELDS, DECODER, Payload, check_payload
-from server.ratelimit import Decision
+from server.ratelimit import Decision, push_limit
 from server.services import Services
 from server.storage.database import StorageUnavailable
 from server.sync import DryRun, Outcome, PushContext, PushResult, push_job
@@ -126,8 +126,7 @@ def _unauthorized(
 
 def _admit(services: Services, token: CachedToken) -> Decision:
     settings = services.settings
-    in_backfill = services.clock.now() < token.backfill_until
-    limit = settings.backfill_rate_limit if in_backfill else settings.rate_limit
+    limit = push_limit(settings, token.backfill_until, services.clock.now())
     decision = services.limiter.acquire(token.project_id, limit, services.clock.monotonic())
     if not decision.allowed:
         services.metrics.rate_limited.inc()

@@ -28,8 +28,8 @@ from server.tokens import (
     list_tokens,
     mint_token,
     read_token,
-    revoke_token,
 )
+from server.tokens import revoke as revoke_token_now
 
 TAGS = ["tokens"]
 PATH = "/api/v1/projects/{project_id:str}/api-tokens/"
@@ -110,16 +110,7 @@ async def revoke(
     project = parse_project_id(project_id)
     await require_role(services, project, user, "manager")
     source_ip = client_ip(request, services.settings)
-    # Forget before and after: a push racing the write must not re-cache the live token.
-    services.token_cache.forget(token_id)
-    try:
-        await services.db.write(
-            lambda conn: revoke_token(
-                conn, project, user, token_id, services.clock, source_ip=source_ip
-            )
-        )
-    finally:
-        services.token_cache.forget(token_id)
+    await revoke_token_now(services, project, user, token_id, source_ip=source_ip)
 
 
 @route(
