@@ -20,8 +20,8 @@ from server import emails
 from server.clock import Clock, isoformat
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.roles import ROLES, Role, at_least
+from server.storage import history, task_reads
 from server.storage import memberships as store
-from server.storage import task_reads
 from server.users import User, find_user
 
 
@@ -102,7 +102,7 @@ def resolve_parked_email(
             {"field": "assignee_id", "old": None, "new": joined.id},
             {"field": "pending_assignee_email", "old": email_key, "new": None},
         ]
-        task_reads.insert_history(conn, task_id, actor_json, changes, now)
+        history.add_history(conn, task_id, actor_json, changes, now)
     return task_ids
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from server.storage import history
 from server.storage import push as store
 
 
@@ -82,5 +83,5 @@ def adopt_waiting_children(
             continue
         store.update_task(conn, child["id"], {"parent_id": task_id}, now)
         change = {"field": "parent_id", "old": child["parent_id"], "new": task_id}
-        store.add_history(conn, child["id"], actor, [change], now)
+        history.add_history(conn, child["id"], actor, [change], now)
     return warnings

@@ -32,6 +32,7 @@ from server import parents, statuses
 from server.audit import NewEntry
 from server.push import Push
 from server.storage import audit as audit_store
+from server.storage import history
 from server.storage import push as store
 from server.token_cache import CachedToken
 
@@ -156,7 +157,7 @@ def _create(conn: sqlite3.Connection, context: PushContext, push: Push) -> Outco
         for key, value in _initial_values(push, status, assignee, parent_id).items()
         if value is not None
     ]
-    store.add_history(conn, task_id, _actor(context), initial, context.now)
+    history.add_history(conn, task_id, _actor(context), initial, context.now)
     draft.warnings += parents.adopt_waiting_children(
         conn, _where(context, push), push.external_id, task_id, _actor(context), context.now
     )
@@ -211,7 +212,7 @@ def _update(
         store.update_task(conn, task_id, draft.task, context.now)
     store.update_link(conn, task_id, draft.link, context.now)
     if draft.changes:
-        store.add_history(conn, task_id, _actor(context), draft.changes, context.now)
+        history.add_history(conn, task_id, _actor(context), draft.changes, context.now)
 
     parent_key = draft.link.get("parent_external_id", existing["parent_external_id"])
     parent_id = draft.task.get("parent_id", existing["parent_id"])

@@ -20,7 +20,7 @@ from server.clock import Clock, isoformat
 from server.errors import InvalidInput, NotFound
 from server.members import role_in_project
 from server.statuses import STATUSES, Status
-from server.storage import memberships, sprints
+from server.storage import history, memberships, sprints
 from server.storage import task_reads as store
 from server.users import User
 
@@ -207,7 +207,7 @@ def patch_task(
         now = isoformat(clock.now())
         store.update_task(conn, task_id, changed, now)
         changes = [{"field": name, "old": row[name], "new": changed[name]} for name in changed]
-        store.insert_history(
+        history.add_history(
             conn, task_id, {"user_id": actor.id, "email": actor.email}, changes, now
         )
     return task_detail(conn, project_id, task_id)

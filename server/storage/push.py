@@ -7,10 +7,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import msgspec
-
-_json = msgspec.json.Encoder()
-
 
 def token_by_hash(conn: sqlite3.Connection, token_hash: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
@@ -148,19 +144,6 @@ def update_link(
         f"UPDATE task_links SET {sets}last_synced_at = :synced_at"  # noqa: S608
         " WHERE task_id = :task_id",
         {**values, "synced_at": synced_at, "task_id": task_id},
-    )
-
-
-def add_history(
-    conn: sqlite3.Connection,
-    task_id: str,
-    actor: dict[str, Any],
-    changes: list[dict[str, Any]],
-    created_at: str,
-) -> None:
-    conn.execute(
-        "INSERT INTO task_history (task_id, actor, changes, created_at) VALUES (?, ?, ?, ?)",
-        (task_id, _json.encode(actor).decode(), _json.encode(changes).decode(), created_at),
     )
 
 

@@ -8,10 +8,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-
-_json = msgspec.json.Encoder()
-
 # The task with its assignee and inbound link, in one row; aliases keep the columns apart.
 TASK_SELECT = (
     "SELECT t.id, t.project_id, t.number, t.name, t.description, t.status, t.story_points,"
@@ -100,19 +96,6 @@ def history_rows(conn: sqlite3.Connection, task_id: str) -> list[sqlite3.Row]:
         "SELECT id, actor, changes, created_at FROM task_history WHERE task_id = ? ORDER BY id",
         (task_id,),
     ).fetchall()
-
-
-def insert_history(
-    conn: sqlite3.Connection,
-    task_id: str,
-    actor: dict[str, Any],
-    changes: list[dict[str, Any]],
-    created_at: str,
-) -> None:
-    conn.execute(
-        "INSERT INTO task_history (task_id, actor, changes, created_at) VALUES (?, ?, ?, ?)",
-        (task_id, _json.encode(actor).decode(), _json.encode(changes).decode(), created_at),
-    )
 
 
 def update_task(
