@@ -59,6 +59,7 @@ def test_backup_during_pushes_is_sound_and_holds_every_earlier_push(tmp_path: Pa
     finally:
         stop_server(server)
 
+    print(f"acks_before={acks_before} acks_during={acks_during} keys={len(before)}")
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"backup written to {target}\n"
     assert ledger.failures == []

@@ -88,6 +88,7 @@ def test_sigterm_finishes_in_flight_pushes_refuses_new_ones_and_exits(tmp_path: 
     finally:
         stop_server(server)
 
+    print(f"acks={ledger.acks} exited_after={exited_after:.2f}s")
     assert status == 201
     assert exited_after < 10
     assert ledger.failures == [], ledger.failures[:3]

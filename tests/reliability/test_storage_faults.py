@@ -86,7 +86,7 @@ def test_full_disk_answers_503_logs_once_and_recovers_without_restart(tmp_path: 
                 for _ in range(20):
                     assert _push(client, pusher, ledger).status_code in (200, 201)
                 ballast = disks.fill(mounted)
-                _push_until_refused(client, pusher, ledger)
+                print(f"full: refused after {_push_until_refused(client, pusher, ledger)}")
                 for _ in range(30):
                     _assert_refused(_push(client, pusher, ledger))
                 health = client.get("/healthz")
