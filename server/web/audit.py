@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get
+from litestar.params import FromPath
 
 from server import audit_log
 from server.audit import ACTIONS
@@ -44,12 +45,12 @@ async def _page(visit: Visit, project_id: str, **context: Any) -> Response[Any]:
 
 
 @get("/projects/{project_id:str}/audit", include_in_schema=False)
-async def audit_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def audit_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     return await _page(visit, project_id)
 
 
 @get("/projects/{project_id:str}/audit/verify", include_in_schema=False)
-async def verify(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def verify(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     report = await audit_log.verify_chain(visit.services.db, project.id)
     return await _page(visit, project.id, report=report)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from server.sprints import list_sprints
 from server.statuses import STATUSES
@@ -61,7 +62,7 @@ def _filters(query: dict[str, str]) -> TaskFilters:
 
 
 @get("/projects/{project_id:str}/backlog", include_in_schema=False)
-async def backlog_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def backlog_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     query = {key: visit.request.query_params.get(key, "") for key in (*FILTERS, "before")}
     filters = _filters(query)
@@ -91,7 +92,9 @@ async def backlog_page(visit: VisitDependency, project_id: str) -> Response[Any]
 
 
 @post("/projects/{project_id:str}/tasks/{task_id:str}", include_in_schema=False)
-async def edit_task(visit: VisitDependency, project_id: str, task_id: str) -> Response[Any]:
+async def edit_task(
+    visit: VisitDependency, project_id: FromPath[str], task_id: FromPath[str]
+) -> Response[Any]:
     project = await visit.project(project_id, "member")
     form = await visit.form()
     sprint = str(form.get("sprint_id", ""))

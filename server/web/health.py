@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Response, get
+from litestar.params import FromPath
 
 from server import audit_log
 from server.clock import parse_time
@@ -69,7 +70,7 @@ async def _reads(visit: Visit, project_id: str, user_id: str) -> tuple[Any, ...]
 
 
 @get("/projects/{project_id:str}/health", include_in_schema=False)
-async def health_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def health_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     detail, parked, tokens, pushes = await _reads(visit, project.id, visit.user.id)
     unmapped = [item.status for item in detail.unmapped_statuses]

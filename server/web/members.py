@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from server.errors import InvalidInput
 from server.members import (
@@ -41,7 +42,7 @@ async def _page(
 
 
 @get("/projects/{project_id:str}/members", include_in_schema=False)
-async def members_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def members_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     added = visit.request.query_params.get("added")
     notice = f"{added} is now a member." if added else None
@@ -51,7 +52,7 @@ async def members_page(visit: VisitDependency, project_id: str) -> Response[Any]
 
 
 @post("/projects/{project_id:str}/members", include_in_schema=False)
-async def add(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def add(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     form = await visit.form()
     new = NewMember(
@@ -71,7 +72,9 @@ async def add(visit: VisitDependency, project_id: str) -> Response[Any]:
 
 
 @post("/projects/{project_id:str}/members/{user_id:str}/role", include_in_schema=False)
-async def set_role(visit: VisitDependency, project_id: str, user_id: str) -> Response[Any]:
+async def set_role(
+    visit: VisitDependency, project_id: FromPath[str], user_id: FromPath[str]
+) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     form = await visit.form()
     patch = MemberPatch(role=str(form.get("role", "")))
@@ -86,7 +89,9 @@ async def set_role(visit: VisitDependency, project_id: str, user_id: str) -> Res
 
 
 @post("/projects/{project_id:str}/members/{user_id:str}/remove", include_in_schema=False)
-async def remove(visit: VisitDependency, project_id: str, user_id: str) -> Response[Any]:
+async def remove(
+    visit: VisitDependency, project_id: FromPath[str], user_id: FromPath[str]
+) -> Response[Any]:
     # Anyone may leave on their own; removing someone else needs a manager (server.members).
     project = await visit.project(project_id)
     await visit.form()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from server.errors import InvalidInput
 from server.projects import NewProject, create_project, list_projects
@@ -37,7 +38,7 @@ async def create(visit: VisitDependency) -> Response[Any]:
 
 
 @get("/projects/{project_id:str}", include_in_schema=False)
-async def project_home(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def project_home(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     return see_other(f"/console/projects/{project.id}/backlog")
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Response, get
+from litestar.params import FromPath
 
 from relays.generator import KINDS, InvalidRelayRequest, RenderedRelay, render
 from server.errors import InvalidInput, NotFound
@@ -44,7 +45,7 @@ def _render(visit: Visit, kind: str, project_id: str) -> RenderedRelay:
 
 
 @get("/projects/{project_id:str}/relays", include_in_schema=False)
-async def relays_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def relays_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     kind = visit.request.query_params.get("kind") or ""
     relay = _render(visit, kind, project.id) if kind else None
@@ -62,7 +63,9 @@ async def relays_page(visit: VisitDependency, project_id: str) -> Response[Any]:
 
 
 @get("/projects/{project_id:str}/relays/{kind:str}/download", include_in_schema=False)
-async def download(visit: VisitDependency, project_id: str, kind: str) -> Response[bytes]:
+async def download(
+    visit: VisitDependency, project_id: FromPath[str], kind: FromPath[str]
+) -> Response[bytes]:
     project = await visit.project(project_id)
     relay = _render(visit, kind, project.id)
     return Response(

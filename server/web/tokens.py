@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from server.errors import InvalidInput
 from server.http.client_ip import client_ip
@@ -84,7 +85,7 @@ async def _page(
 
 
 @get("/projects/{project_id:str}/tokens", include_in_schema=False)
-async def tokens_page(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def tokens_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
     # The sync health page links here with a ready status map to mint with.
     prefill = visit.request.query_params.get("status_map", "")[:20_000]
@@ -103,7 +104,7 @@ def _notice(visit: Visit) -> str | None:
 
 
 @post("/projects/{project_id:str}/tokens", include_in_schema=False)
-async def mint(visit: VisitDependency, project_id: str) -> Response[Any]:
+async def mint(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     form = await visit.form()
     if not _used.spend(str(form.get("form_id", ""))):
@@ -132,7 +133,7 @@ async def mint(visit: VisitDependency, project_id: str) -> Response[Any]:
 
 @get("/projects/{project_id:str}/tokens/{token_id:str}/revoke", include_in_schema=False)
 async def confirm_revoke(
-    visit: VisitDependency, project_id: str, token_id: str
+    visit: VisitDependency, project_id: FromPath[str], token_id: FromPath[str]
 ) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     token = await visit.services.db.read(lambda conn: read_token(conn, project.id, token_id))
@@ -140,7 +141,9 @@ async def confirm_revoke(
 
 
 @post("/projects/{project_id:str}/tokens/{token_id:str}/revoke", include_in_schema=False)
-async def revoke(visit: VisitDependency, project_id: str, token_id: str) -> Response[Any]:
+async def revoke(
+    visit: VisitDependency, project_id: FromPath[str], token_id: FromPath[str]
+) -> Response[Any]:
     project = await visit.project(project_id, "manager")
     await visit.form()
     services, user = visit.services, visit.user

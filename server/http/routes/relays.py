@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, QueryParameter
 
 from relays.generator import KINDS, InvalidRelayRequest, render
 from server.errors import InvalidInput, NotFound
@@ -36,12 +36,13 @@ async def download(
     request: Request[Any, Any, Any],
     services: AppServices,
     user: CurrentUser,
-    url: str | None = Parameter(
-        query="url",
-        default=None,
-        description="tasksync's public base URL as the source will reach it; "
-        "defaults to the URL this request came in on.",
-    ),
+    url: Annotated[
+        str | None,
+        QueryParameter(
+            description="tasksync's public base URL as the source will reach it; "
+            "defaults to the URL this request came in on.",
+        ),
+    ] = None,
 ) -> Response[str]:
     """The relay of `kind` for this project, with the task-sync URL written in (any member).
 
