@@ -38,11 +38,16 @@ def unresolved_assignee_count(conn: sqlite3.Connection, project_id: str) -> int:
     return int(row[0])
 
 
+# The project detail lists the unmapped statuses seen most often, not every one ever sent.
+UNMAPPED_SHOWN = 100
+
+
 def unmapped_statuses(conn: sqlite3.Connection, project_id: str) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT source, last_value, status_key, count, last_seen_at FROM unmapped_statuses"
-        " WHERE project_id = ? ORDER BY count DESC, last_seen_at DESC, source, status_key",
-        (project_id,),
+        " WHERE project_id = ? ORDER BY count DESC, last_seen_at DESC, source, status_key"
+        " LIMIT ?",
+        (project_id, UNMAPPED_SHOWN),
     ).fetchall()
 
 

@@ -147,17 +147,27 @@ def update_link(
     )
 
 
+# Known limit: a project remembers at most this many distinct unmapped statuses; later new
+# ones still warn but are not counted, so a leaked token cannot grow the table without bound.
+MAX_UNMAPPED_PER_PROJECT = 1000
+
+
 def count_unmapped_status(
     conn: sqlite3.Connection, project_id: str, source: str, key: str, value: str, seen_at: str
 ) -> None:
+    updated = conn.execute(
+        "UPDATE unmapped_statuses SET count = count + 1, last_value = ?, last_seen_at = ?"
+        " WHERE project_id = ? AND source = ? AND status_key = ?",
+        (value, seen_at, project_id, source, key),
+    )
+    if updated.rowcount:
+        return
     conn.execute(
         "INSERT INTO unmapped_statuses"
         " (project_id, source, status_key, last_value, count, last_seen_at)"
-        " VALUES (?, ?, ?, ?, 1, ?)"
-        " ON CONFLICT (project_id, source, status_key) DO UPDATE SET"
-        " count = unmapped_statuses.count + 1, last_value = excluded.last_value,"
-        " last_seen_at = excluded.last_seen_at",
-        (project_id, source, key, value, seen_at),
+        " SELECT ?, ?, ?, ?, 1, ?"
+        " WHERE (SELECT COUNT(*) FROM unmapped_statuses WHERE project_id = ?) < ?",
+        (project_id, source, key, value, seen_at, project_id, MAX_UNMAPPED_PER_PROJECT),
     )
 
 

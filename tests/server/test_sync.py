@@ -157,6 +157,28 @@ def test_an_unmapped_status_lands_in_backlog_with_a_warning_and_is_counted(sync:
     ]
 
 
+def test_a_project_remembers_a_bounded_number_of_unmapped_statuses(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("server.storage.push.MAX_UNMAPPED_PER_PROJECT", 2)
+    for number in range(4):
+        push(sync, external_id=f"P-{number}", status=f"odd status {number}")
+
+    beyond = push(sync, external_id="P-9", status="odd status 9")
+    push(sync, external_id="P-10", status="odd status 0")
+
+    assert beyond["warnings"] == [
+        "Status 'odd status 9' is not mapped to a tasksync status, so the task was put in "
+        "BACKLOG; add it to the token's status_map."
+    ]
+    assert rows(
+        sync.settings, "SELECT status_key, count FROM unmapped_statuses ORDER BY status_key"
+    ) == [
+        {"status_key": "odd_status_0", "count": 2},
+        {"status_key": "odd_status_1", "count": 1},
+    ]
+
+
 def test_an_unmapped_status_on_update_leaves_the_status_alone(sync: Sync) -> None:
     push(sync, status="in progress")
 
