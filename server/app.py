@@ -26,6 +26,7 @@ from server.http.routes import (
     people,
     projects,
     relays,
+    sessions,
     sprints,
     task_sync,
     tasks,
@@ -81,6 +82,7 @@ def route_handlers() -> Sequence[Any]:
         healthz,
         metrics,
         *people.routes,
+        *sessions.routes,
         *projects.routes,
         *members.routes,
         *tokens.routes,
@@ -108,14 +110,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         finally:
             await services.db.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*route_handlers(), *(bench.routes if bench_on else [])],
         dependencies={
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False)
         },
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=web.template_config(),
-        middleware=[request_log_middleware(services.metrics)],
         lifespan=[lifespan, *([bench.lifespan] if bench_on else [])],
         state=State({"services": services}),
         openapi_config=OpenAPIConfig(
@@ -130,3 +131,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Litestar:
         debug=False,
         logging_config=None,
     )
+    # Around the whole handler, not as route middleware: requests that match no route (404,
+    # 405) get their line and their count too.
+    app.asgi_handler = request_log_middleware(services.metrics)(app.asgi_handler)
+    return app

@@ -16,7 +16,7 @@ from server.http.protocol import with_head_deadline
 from server.logs import configure
 
 # SIGTERM: stop accepting, let in-flight requests finish, exit well within 10 s.
-GRACEFUL_SECONDS = 8
+GRACEFUL_SECONDS = 7
 
 
 LOCK_FILE = "tasksync.lock"

@@ -56,3 +56,17 @@ def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path: Path) -
 
     assert second.returncode == 1
     assert "another tasksync is already serving" in second.stderr
+
+
+def test_a_request_for_no_route_gets_its_line_too(tmp_path: Path) -> None:
+    import httpx
+
+    server = start_server(tmp_path / "data")
+    try:
+        httpx.get(server.url + "/favicon.ico")
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=10)
+
+    lines = [line for line in server.log().splitlines() if '"request"' in line]
+    assert any('"status": 404' in line and '"route": "unmatched"' in line for line in lines)
