@@ -2,7 +2,9 @@
 
 `application/json` (any charset), no `Content-Type`, or curl's default
 `application/x-www-form-urlencoded` are accepted when the body parses as a JSON object; any
-other type is a 415. Bodies over `MAX_BODY_BYTES` are a 413 before they are parsed.
+other type, `+json` ones included, is a 415, and so is a header with no parsable media type
+(`;;;`, `json`). A header that is present but blank counts as no `Content-Type`.
+Bodies over `MAX_BODY_BYTES` are a 413 before they are parsed.
 Decoding goes through a msgspec struct, and its errors become field-named 400s.
 """
 
@@ -30,19 +32,34 @@ MAX_BODY_BYTES = 1024 * 1024
 # When the app has no settings (never in `serve`); TASKSYNC_BODY_TIMEOUT_SECONDS otherwise.
 DEFAULT_BODY_TIMEOUT = 30.0
 
-_ACCEPTED_TYPES = {"", "application/json", "application/x-www-form-urlencoded"}
+_ACCEPTED_TYPES = {"application/json", "application/x-www-form-urlencoded"}
+# RFC 9110 8.3.1: media-type = type "/" subtype, both tokens (RFC 9110 5.6.2).
+_MEDIA_TYPE = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$")
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`$")
 
 
 def check_content_type(request: Request[Any, Any, Any]) -> None:
-    raw = request.headers.get("content-type", "")
+    raw = request.headers.get("content-type", "").strip()
+    if not raw:
+        # A blank header says no more than an absent one: some clients send `Content-Type:`
+        # when the caller set none, and the body is still checked to be a JSON object.
+        return
     media_type = raw.split(";", 1)[0].strip().lower()
-    if media_type not in _ACCEPTED_TYPES and not media_type.endswith("+json"):
+    if not _MEDIA_TYPE.match(media_type):
         raise UnsupportedMediaType(
-            f"Content-Type {media_type!r} is not accepted; send application/json."
+            f"Content-Type {_shown(raw)} has no media type; send application/json."
         )
+    if media_type not in _ACCEPTED_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type {_shown(raw)} is not accepted; send application/json."
+        )
+
+
+def _shown(raw: str) -> str:
+    # The header is echoed in the detail; a hostile one must not make that detail huge.
+    return repr(raw if len(raw) <= 100 else raw[:100] + "…")
 
 
 async def read_body(request: Request[Any, Any, Any], limit: int = MAX_BODY_BYTES) -> bytes:
@@ -125,8 +142,72 @@ def field_error(message: str, accepted: tuple[str, ...] = ()) -> FieldError:
     return FieldError(path or "body", _plain(text))
 
 
+_EXPECTED = re.compile(
+    r"^Expected `(?P<types>[^`]*)`(?:, got `(?P<got>[^`]*)`| (?P<rest>.*))?$"
+)
+_INVALID = re.compile(r"^Invalid (?:RFC3339 encoded )?(?P<what>\w+)(?: value (?P<value>.*))?$")
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "a string",
+    "bool": "true or false",
+    "null": "null",
+    "object": "an object",
+    "array": "an array",
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "a date and time (RFC 3339)",
+    "time": "a time (RFC 3339)",
+    "uuid": "a UUID",
+}
+# What was sent: a float where an int belongs is "a number" to the client, so say which.
+_GOT_WORDS = {"float": "a number with a fraction"}
+_UNITS = {"str": "characters", "array": "items", "object": "entries"}
+_BOUNDS = {">=": "at least", ">": "greater than", "<=": "at most", "<": "less than"}
+
+
 def _plain(text: str) -> str:
+    """msgspec's `Expected `int | null`, got `bool`` in words a client understands."""
+    expected = _EXPECTED.match(text)
+    if expected:
+        types = expected.group("types").split(" | ")
+        wanted = _type_words(types)
+        if expected.group("got") is not None:
+            got = expected.group("got")
+            return f"must be {wanted}, not {_GOT_WORDS.get(got) or _type_words([got])}"
+        rest = expected.group("rest")
+        return f"must be {wanted}{_constraint(rest, types[0])}" if rest else f"must be {wanted}"
+    invalid = _INVALID.match(text)
+    if invalid and invalid.group("what") == "enum":
+        return f"{invalid.group('value')} is not one of the accepted values"
+    if invalid and invalid.group("what").lower() in _TYPE_WORDS:
+        return f"must be {_TYPE_WORDS[invalid.group('what').lower()]}"
     return text.replace("`", "")
+
+
+def _type_words(types: list[str]) -> str:
+    if "int" in types and "float" in types:
+        types = [t for t in types if t != "int"]  # any number will do
+    words = [_TYPE_WORDS.get(t, t) for t in types]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _constraint(rest: str, type_name: str) -> str:
+    """`>= 1` → `, at least 1`; `of length <= 5` → ` of at most 5 characters`."""
+    if rest.startswith("of length "):
+        operator, _, value = rest.removeprefix("of length ").partition(" ")
+        unit = _UNITS.get(type_name, "items")
+        if value == "1":
+            unit = unit.removesuffix("s")
+        if operator in _BOUNDS and value:
+            return f" of {_BOUNDS[operator]} {value} {unit}"
+    operator, _, value = rest.partition(" ")
+    if operator in _BOUNDS and value:
+        return f", {_BOUNDS[operator]} {value}"
+    if rest.startswith("matching regex "):
+        return f" matching the pattern {rest.removeprefix('matching regex ')}"
+    if rest.startswith("that's "):
+        return " that is " + rest.removeprefix("that's ")
+    return f" ({rest})"
 
 
 def _field_with_bad_text(body: bytes) -> str | None:
