@@ -1,8 +1,15 @@
-"""JWTs for humans (SPEC 1): HS256, subject = user id, lifetime from settings."""
+"""JWTs for humans (SPEC 1): HS256, subject = user id, lifetime from settings.
+
+Every JWT names its session with a random `jti`, so logging out can end that one session on
+the server (the `ended_sessions` table) while the user's other sessions go on. A JWT without
+a `jti` (issued before sessions could end) is refused like any invalid token.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -11,6 +18,16 @@ from server.errors import NotAuthenticated
 
 ALGORITHM = "HS256"
 AUDIENCE = "tasksync"
+MAX_JTI = 64
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a valid JWT says: whose session it is, which one, and until when."""
+
+    user_id: str
+    jti: str
+    expires_at: datetime
 
 
 class SessionCodec:
@@ -24,13 +41,17 @@ class SessionCodec:
         claims = {
             "sub": user_id,
             "aud": AUDIENCE,
+            "jti": secrets.token_urlsafe(16),
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def user_id(self, token: str) -> str:
-        """The user a valid token names; anything else is the generic 401."""
+    def read(self, token: str) -> Session:
+        """The session a valid token names; anything else is the generic 401.
+
+        Whether the session was ended is the database's to say (server/users.py).
+        """
         try:
             claims = jwt.decode(
                 token,
@@ -38,14 +59,17 @@ class SessionCodec:
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 options={
-                    "require": ["sub", "exp", "iat"],
+                    "require": ["sub", "exp", "iat", "jti"],
                     "verify_exp": False,
                     "verify_iat": False,
                 },
             )
         except jwt.PyJWTError as exc:
             raise NotAuthenticated() from exc
-        # PyJWT would check `exp` against the wall clock; the injected clock decides here.
-        if int(claims["exp"]) <= int(self._clock.now().timestamp()):
+        jti, exp = claims["jti"], claims["exp"]
+        if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI or not isinstance(exp, int):
             raise NotAuthenticated()
-        return str(claims["sub"])
+        # PyJWT would check `exp` against the wall clock; the injected clock decides here.
+        if exp <= int(self._clock.now().timestamp()):
+            raise NotAuthenticated()
+        return Session(str(claims["sub"]), jti, datetime.fromtimestamp(exp, UTC))

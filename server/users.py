@@ -12,6 +12,7 @@ import msgspec
 from server import emails, passwords
 from server.clock import Clock, isoformat
 from server.errors import Conflict, FieldError, InvalidInput, NotAuthenticated
+from server.sessions import Session
 from server.storage import users as store
 
 MAX_NAME = 128
@@ -105,6 +106,25 @@ def check_login(row: sqlite3.Row | None, password: str) -> User:
 def load_user(conn: sqlite3.Connection, user_id: str) -> User | None:
     row = store.user_by_id(conn, user_id)
     return from_row(row) if row is not None else None
+
+
+def load_session_user(conn: sqlite3.Connection, session: Session) -> User | None:
+    """The session's user, or None when the user is gone or the session was ended."""
+    row = store.user_for_session(conn, session.user_id, session.jti)
+    return from_row(row) if row is not None and not row["ended"] else None
+
+
+def end_session(conn: sqlite3.Connection, session: Session, clock: Clock) -> None:
+    """Log a session out for good; expired records are dropped on the way."""
+    now = isoformat(clock.now())
+    store.purge_ended_sessions(conn, now)
+    row: dict[str, object] = {
+        "jti": session.jti,
+        "user_id": session.user_id,
+        "ended_at": now,
+        "expires_at": isoformat(session.expires_at),
+    }
+    store.end_session(conn, row)
 
 
 def find_user(conn: sqlite3.Connection, email: str) -> User | None:

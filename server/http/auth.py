@@ -15,8 +15,9 @@ from litestar.di import NamedDependency, Provide
 from server.errors import Forbidden, NotAuthenticated, NotFound
 from server.roles import Role, at_least
 from server.services import Services
+from server.sessions import Session
 from server.storage import memberships
-from server.users import User, load_user
+from server.users import User, load_session_user
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -33,8 +34,8 @@ def bearer_value(request: Request[Any, Any, Any]) -> str | None:
     return value.strip()
 
 
-async def current_user(request: Request[Any, Any, Any], services: AppServices) -> User:
-    """The user named by the request's `Authorization: Bearer` JWT.
+async def current_session(request: Request[Any, Any, Any], services: AppServices) -> Session:
+    """The live session of the request's `Authorization: Bearer` JWT, its user loaded.
 
     Deliberately not the console's session cookie: a browser attaches cookies to requests
     other sites make, so an API that honoured it would accept cross-site POSTs that carry
@@ -46,15 +47,24 @@ async def current_user(request: Request[Any, Any, Any], services: AppServices) -
             "Log in and send the token as `Authorization: Bearer …`.", headers=CHALLENGE
         )
     try:
-        user_id = services.sessions.user_id(token)
+        session = services.sessions.read(token)
     except NotAuthenticated:
         raise NotAuthenticated(
             "The token is invalid or has expired.", headers=CHALLENGE
         ) from None
-    user = await services.db.read(lambda conn: load_user(conn, user_id))
+    # A logged-out session answers exactly like an expired one.
+    user = await services.db.read(lambda conn: load_session_user(conn, session))
     if user is None:
         raise NotAuthenticated("The token is invalid or has expired.", headers=CHALLENGE)
     request.state.user_id = user.id
+    request.state.user = user
+    return session
+
+
+async def current_user(request: Request[Any, Any, Any], services: AppServices) -> User:
+    """The user named by the request's `Authorization: Bearer` JWT (`current_session`)."""
+    await current_session(request, services)
+    user: User = request.state.user
     return user
 
 
@@ -77,4 +87,7 @@ async def require_role(services: Services, project_id: str, user: User, needed: 
 
 
 CurrentUser = NamedDependency[User]
+CurrentSession = NamedDependency[Session]
 AUTHENTICATED = {"user": Provide(current_user)}
+# For routes about the session itself (logout): the same checks, the session injected.
+SESSION = {"session": Provide(current_session)}

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from server.errors import NotAuthenticated
 from server.http.auth import AppServices
-from server.users import check_login, user_row_for_login
+from server.users import check_login, end_session, user_row_for_login
 from server.web import csrf
 from server.web.session import COOKIE_PATH, clear_session, is_https, safe_next, set_session
 from server.web.visit import VisitDependency, see_other
@@ -79,6 +79,8 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Respo
 @post("/logout", include_in_schema=False)
 async def logout(request: Request[Any, Any, Any], visit: VisitDependency) -> Response[Any]:
     await visit.form()
+    services = visit.services
+    await services.db.write(lambda conn: end_session(conn, visit.session, services.clock))
     response = see_other("/console/login")
     clear_session(response, request)
     return response

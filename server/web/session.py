@@ -17,7 +17,8 @@ from server.config import Settings, parse_networks
 from server.errors import NotAuthenticated
 from server.http.client_ip import parse_address
 from server.services import Services
-from server.users import User, load_user
+from server.sessions import Session
+from server.users import User, load_session_user
 
 COOKIE = "tasksync_session"
 COOKIE_PATH = "/console"
@@ -48,17 +49,20 @@ def is_https(request: Request[Any, Any, Any], settings: Settings) -> bool:
     return trusted and proto == "https"
 
 
-async def session_user(request: Request[Any, Any, Any], services: Services) -> User:
-    """The user the session cookie names, or `LoginRequired`."""
+async def session_user(
+    request: Request[Any, Any, Any], services: Services
+) -> tuple[Session, User]:
+    """The live session the cookie names and its user, or `LoginRequired` (also once that
+    session was logged out)."""
     try:
-        user_id = services.sessions.user_id(request.cookies.get(COOKIE, ""))
+        session = services.sessions.read(request.cookies.get(COOKIE, ""))
     except NotAuthenticated:
         raise LoginRequired(request.url.path) from None
-    found = await services.db.read(lambda conn: load_user(conn, user_id))
+    found = await services.db.read(lambda conn: load_session_user(conn, session))
     if found is None:
         raise LoginRequired(request.url.path)
     request.state.user_id = found.id
-    return found
+    return session, found
 
 
 def login_location(next_path: str) -> str:

@@ -19,6 +19,7 @@ from server.clock import isoformat
 from server.http.auth import AppServices, parse_project_id, require_role
 from server.roles import Role, at_least
 from server.services import Services
+from server.sessions import Session
 from server.storage import projects as project_store
 from server.users import User
 from server.web import csrf
@@ -40,6 +41,7 @@ class Visit:
     request: Request[Any, Any, Any]
     services: Services
     user: User
+    session: Session
 
     @property
     def csrf_token(self) -> str:
@@ -88,7 +90,8 @@ def see_other(path: str) -> Redirect:
 
 
 async def provide_visit(request: Request[Any, Any, Any], services: AppServices) -> Visit:
-    return Visit(request, services, await session_user(request, services))
+    session, user = await session_user(request, services)
+    return Visit(request, services, user, session)
 
 
 VisitDependency = NamedDependency[Visit]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import msgspec
 from litestar import Request
 from litestar.testing import TestClient
@@ -108,6 +109,51 @@ def test_logout_clears_the_session(client: TestClient[Any]) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/console/login"
     assert client.get("/console/", follow_redirects=False).status_code == 303
+
+
+def test_a_logged_out_session_cookie_replayed_is_sent_to_the_login_form(
+    client: TestClient[Any],
+) -> None:
+    console_login(client, ADMIN_EMAIL)
+    saved = client.cookies["tasksync_session"]
+    bearer = {"Authorization": f"Bearer {saved}"}
+    assert client.get("/api/v1/users/me/", headers=bearer).status_code == 200
+    assert submit(client, "/console/", "/console/logout", {}).status_code == 303
+    client.cookies.set("tasksync_session", saved, path="/console")
+    response = client.get("/console/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login?next=/console/"
+    refused = client.post("/console/logout", data={}, follow_redirects=False)
+    assert refused.status_code == 303
+    assert refused.headers["location"].startswith("/console/login")
+    # The cookie's value is a JWT like the API's: ended there too.
+    assert client.get("/api/v1/users/me/", headers=bearer).status_code == 401
+
+
+def test_console_logout_leaves_the_users_other_sessions_alone(
+    client: TestClient[Any], admin: dict[str, str]
+) -> None:
+    console_login(client, ADMIN_EMAIL)
+    first = client.cookies["tasksync_session"]
+    submit(client, "/console/", "/console/logout", {})
+    console_login(client, ADMIN_EMAIL)
+    assert client.cookies["tasksync_session"] != first
+    assert client.get("/console/", follow_redirects=False).status_code == 200
+    assert client.get("/api/v1/users/me/", headers=admin).status_code == 200
+
+
+def test_a_session_cookie_without_a_jti_is_sent_to_the_login_form(
+    client: TestClient[Any], admin: dict[str, str], settings: Settings, clock: FakeClock
+) -> None:
+    """A JWT from before sessions could end names no session: it is not honoured."""
+    now = int(clock.now().timestamp())
+    user_id = client.get("/api/v1/users/me/", headers=admin).json()["id"]
+    claims = {"sub": user_id, "aud": "tasksync", "iat": now, "exp": now + 3600}
+    old = jwt.encode(claims, settings.secret_key, algorithm="HS256")
+    client.cookies.set("tasksync_session", old, path="/console")
+    response = client.get("/console/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login?next=/console/"
 
 
 def test_form_post_without_or_with_a_wrong_csrf_token_changes_nothing(
