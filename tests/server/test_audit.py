@@ -390,7 +390,7 @@ def test_paging_through_1200_entries_returns_each_once_in_order(
     assert pages == 3
 
 
-def test_next_keeps_the_limit_and_filters(
+def test_next_is_the_absolute_url_keeping_the_limit_and_filters(
     client: TestClient[Any], project: Project, settings: Settings
 ) -> None:
     ids = append(settings, [entry(project.id, n) for n in range(3)])
@@ -401,7 +401,8 @@ def test_next_keeps_the_limit_and_filters(
     ).json()
 
     assert body["next"] == (
-        f"{project.url}?limit=1&before={ids[2]}&action=used&token_prefix=0123abcd"
+        f"http://testserver.local{project.url}"
+        f"?limit=1&action=used&token_prefix=0123abcd&before={ids[2]}"
     )
 
 

@@ -19,6 +19,7 @@ from server.http.auth import (
     require_role,
 )
 from server.http.openapi import INVALID, member_route, role_route
+from server.http.paging import next_url
 from server.roles import at_least
 
 LOG_PATH = "/api/v1/projects/{project_id:str}/api-token-audit/"
@@ -78,17 +79,21 @@ async def audit_entries(
 
     Each entry: `{id, action, token_prefix, actor: {id, email} | null, source_ip, detail,
     created_at}`. `source_ip` is shown to managers and owners and is null for everyone
-    else. `next` is the path and query of the following page (same limit and filters,
-    `before` = the last id of this page), or null on the last page.
+    else. `next` is the URL of the following page (same limit and filters, `before` = the
+    last id of this page), or null on the last page.
     """
     project = parse_project_id(project_id)
     role = await require_role(services, project, user, "viewer")
     query = audit_log.parse_query(limit, before, action, token_prefix)
     path = LOG_PATH.replace("{project_id:str}", project)
     show_ip = at_least(role, "manager")
-    return await services.db.read(
+    page = await services.db.read(
         lambda conn: audit_log.read_page(conn, project, query, path, show_ip)
     )
+    # The domain links by path (the console's use); the API answers with the absolute URL,
+    # built like every other list's.
+    following = page.results[-1].id if page.next is not None else None
+    return AuditPage(page.results, next_url(request, following))
 
 
 @get(

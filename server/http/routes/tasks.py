@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Request, get, patch
@@ -18,6 +17,7 @@ from server.http.auth import (
 )
 from server.http.body import decode, read_body
 from server.http.openapi import BODY, INVALID, json_body, member_route, role_route
+from server.http.paging import next_url
 from server.tasks import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -73,18 +73,7 @@ async def list_all(
     await require_role(services, project, user, "viewer")
     filters = TaskFilters(status, source, sprint, q, before, limit)
     page = await services.db.read(lambda conn: list_tasks(conn, project, filters))
-    return TaskList(page.results, _next_url(request, page.next_before))
-
-
-def _next_url(request: Request[Any, Any, Any], before: str | None) -> str | None:
-    """This request's URL with the cursor moved: same filters, same order of parameters."""
-    if before is None:
-        return None
-    query = parse_qsl(request.url.query, keep_blank_values=True)
-    query = [(key, value) for key, value in query if key != "before"] + [("before", before)]
-    # Litestar hands routes the path without its trailing slash; the API's paths keep it.
-    path = request.url.path if request.url.path.endswith("/") else request.url.path + "/"
-    return str(request.url.with_replacements(path=path, query=urlencode(query)))
+    return TaskList(page.results, next_url(request, page.next_before))
 
 
 @get(ONE, tags=TAGS, dependencies=AUTHENTICATED, responses=member_route({404: NO_TASK}))
