@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server import login_limits
 from server.clock import Clock
 from server.config import Settings
 from server.metrics import Metrics
@@ -31,3 +32,10 @@ class Services:
     rejections: Rejections = field(default_factory=lambda: Rejections())
     # Mints per user in the last minute (SPEC 2: at most 10), keyed by user id.
     mint_limiter: RateLimiter = field(default_factory=lambda: SlidingWindowLimiter(60))
+    # Failed logins per email and per client address in the last 15 minutes (login_limits).
+    login_failures_by_email: RateLimiter = field(
+        default_factory=lambda: SlidingWindowLimiter(login_limits.WINDOW_SECONDS)
+    )
+    login_failures_by_address: RateLimiter = field(
+        default_factory=lambda: SlidingWindowLimiter(login_limits.WINDOW_SECONDS)
+    )

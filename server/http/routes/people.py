@@ -9,11 +9,13 @@ import msgspec
 from litestar import Request, get, post
 
 from server import passwords
-from server.errors import Forbidden
+from server.errors import Forbidden, NotAuthenticated
 from server.http.auth import AUTHENTICATED, AppServices, CurrentUser
 from server.http.body import decode, read_body
-from server.http.openapi import json_body
+from server.http.client_ip import client_ip
+from server.http.openapi import json_body, problems
 from server.http.problems import problem_responses
+from server.login_limits import LoginAttempt, check_allowed, record_failure
 from server.users import (
     Credentials,
     NewUser,
@@ -31,6 +33,11 @@ class LoginResponse(msgspec.Struct):
     expires_in: int
 
 
+LOGIN_THROTTLED = (
+    "Too many failed logins for this email or from this address lately; retry after "
+    "`Retry-After` seconds."
+)
+
 _credentials = msgspec.json.Decoder(Credentials)
 _new_user = msgspec.json.Decoder(NewUser)
 
@@ -40,13 +47,30 @@ _new_user = msgspec.json.Decoder(NewUser)
     operation_class=json_body(Credentials),
     status_code=200,
     tags=["people"],
-    responses=problem_responses(400, 401, 408, 413, 415),
+    responses={
+        **problem_responses(400, 401, 408, 413, 415),
+        **problems({429: LOGIN_THROTTLED}),
+    },
 )
 async def login(request: Request[Any, Any, Any], services: AppServices) -> LoginResponse:
-    """Exchange an email and password for a JWT."""
+    """Exchange an email and password for a JWT.
+
+    After 10 failed logins for one email, or 50 from one client address, in 15 minutes,
+    logins for it are refused with a 429 and `Retry-After` until the oldest failure is 15
+    minutes old; the password is not checked then.
+    """
     credentials = decode(await read_body(request), _credentials, ("email", "password"))
+    attempt = LoginAttempt(
+        credentials.email, client_ip(request, services.settings), services.clock.monotonic()
+    )
+    limiters = (services.login_failures_by_email, services.login_failures_by_address)
+    check_allowed(*limiters, attempt)
     row = await services.db.read(lambda conn: user_row_for_login(conn, credentials.email))
-    user = await anyio.to_thread.run_sync(check_login, row, credentials.password)
+    try:
+        user = await anyio.to_thread.run_sync(check_login, row, credentials.password)
+    except NotAuthenticated:
+        record_failure(*limiters, attempt)
+        raise
     return LoginResponse(
         access_token=services.sessions.issue(user.id),
         token_type="bearer",  # noqa: S106 - the RFC 6750 token type
