@@ -51,6 +51,14 @@ def unmapped_statuses(conn: sqlite3.Connection, project_id: str) -> list[sqlite3
     ).fetchall()
 
 
+def unmapped_status_count(conn: sqlite3.Connection, project_id: str) -> int:
+    """How many unmapped statuses the project remembers (the detail shows some of them)."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM unmapped_statuses WHERE project_id = ?", (project_id,)
+    ).fetchone()
+    return int(row[0])
+
+
 def pending_assignees(conn: sqlite3.Connection, project_id: str) -> list[sqlite3.Row]:
     """Each parked email with how many tasks park it, most first."""
     return conn.execute(

@@ -12,20 +12,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Response, get
 from litestar.params import FromPath
 
 from server import audit_log
 from server.clock import parse_time
-from server.projects import pending_assignees, project_detail
+from server.projects import UnmappedStatus, pending_assignees, project_detail
 from server.ratelimit import Decision, push_limit
 from server.roles import ROLES
+from server.storage import projects as project_store
 from server.tokens import TokenInfo, list_tokens
 from server.web.visit import Visit, VisitDependency
 
 LAST_PUSHES = 10
+# The snippet covers the statuses seen most often, not all of them: a token's map takes at
+# most `MAX_MAP_ENTRIES` (200), and the snippet travels in a form to the tokens page.
+SNIPPET_STATUSES = 50
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ def headroom(visit: Visit, project_id: str, tokens: list[TokenInfo]) -> list[Hea
     return rows
 
 
+def most_seen(unmapped: list[UnmappedStatus], limit: int = SNIPPET_STATUSES) -> list[str]:
+    """The `limit` distinct statuses pushed most often (the latest first among equals)."""
+    ranked = sorted(unmapped, key=lambda item: (item.count, item.last_seen_at), reverse=True)
+    chosen: dict[str, None] = {}
+    for item in ranked:
+        if len(chosen) == limit:
+            break
+        chosen.setdefault(item.status, None)
+    return list(chosen)
+
+
 def status_map_snippet(statuses: list[str]) -> str:
     """A map to paste into the mint form: each missed status, to a status to choose."""
     return json.dumps({value: "NOT_STARTED" for value in statuses}, indent=2)
@@ -64,6 +78,7 @@ async def _reads(visit: Visit, project_id: str, user_id: str) -> tuple[Any, ...]
             pending_assignees(conn, project_id),
             list_tokens(conn, project_id),
             audit_log.read_page(conn, project_id, query, "", False),
+            project_store.unmapped_status_count(conn, project_id),
         )
 
     return await visit.services.db.read(read)
@@ -72,9 +87,11 @@ async def _reads(visit: Visit, project_id: str, user_id: str) -> tuple[Any, ...]
 @get("/projects/{project_id:str}/health", include_in_schema=False)
 async def health_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
-    detail, parked, tokens, pushes = await _reads(visit, project.id, visit.user.id)
-    unmapped = [item.status for item in detail.unmapped_statuses]
-    snippet = status_map_snippet(unmapped) if unmapped else ""
+    detail, parked, tokens, pushes, unmapped_total = await _reads(
+        visit, project.id, visit.user.id
+    )
+    in_snippet = most_seen(detail.unmapped_statuses)
+    snippet = status_map_snippet(in_snippet) if in_snippet else ""
     added = visit.request.query_params.get("added")
     return visit.render(
         "health.html",
@@ -83,7 +100,9 @@ async def health_page(visit: VisitDependency, project_id: FromPath[str]) -> Resp
         parked=parked,
         unmapped=detail.unmapped_statuses,
         snippet=snippet,
-        mint_link=urlencode({"status_map": snippet}),
+        snippet_size=len(in_snippet),
+        snippet_is_partial=unmapped_total > SNIPPET_STATUSES,
+        unmapped_total=unmapped_total,
         pushes=pushes.results,
         headroom=headroom(visit, project.id, tokens),
         window=visit.services.settings.rate_window_seconds,

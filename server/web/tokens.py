@@ -7,6 +7,7 @@ result page (which re-posts the form) shows a notice instead of minting a second
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import OrderedDict
 from typing import Any
@@ -30,6 +31,8 @@ from server.tokens import revoke as revoke_token_now
 from server.web.visit import ProjectView, Visit, VisitDependency, see_other
 
 _status_map = msgspec.json.Decoder(dict[str, str])
+# A status map of the largest size a token takes (200 keys of 64 characters, and values).
+MAX_DRAFT_CHARS = 40_000
 
 
 class UsedForms:
@@ -87,9 +90,24 @@ async def _page(
 @get("/projects/{project_id:str}/tokens", include_in_schema=False)
 async def tokens_page(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
     project = await visit.project(project_id)
-    # The sync health page links here with a ready status map to mint with.
-    prefill = visit.request.query_params.get("status_map", "")[:20_000]
-    return await _page(visit, project, notice=_notice(visit), map_text=prefill)
+    return await _page(visit, project, notice=_notice(visit))
+
+
+@post("/projects/{project_id:str}/tokens/draft", include_in_schema=False, status_code=200)
+async def draft(visit: VisitDependency, project_id: FromPath[str]) -> Response[Any]:
+    """The tokens page with the mint form filled in: the sync health page posts its status
+    map here (a form, not a link, so no map makes a URL too long for the server)."""
+    project = await visit.project(project_id, "manager")
+    form = await visit.form()
+    map_text = str(form.get("status_map", ""))[:MAX_DRAFT_CHARS]
+    return await _page(visit, project, map_text=_pretty(map_text))
+
+
+def _pretty(map_text: str) -> str:
+    try:
+        return json.dumps(_status_map.decode(map_text), indent=2)
+    except msgspec.DecodeError:
+        return map_text
 
 
 def _notice(visit: Visit) -> str | None:
@@ -153,4 +171,4 @@ async def revoke(
     return see_other(f"/console/projects/{project.id}/tokens?revoked={token.token_prefix}")
 
 
-routes = [tokens_page, mint, confirm_revoke, revoke]
+routes = [tokens_page, draft, mint, confirm_revoke, revoke]

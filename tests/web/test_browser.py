@@ -7,6 +7,7 @@ Each page is photographed at desktop and phone width into docs/screenshots/.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,12 @@ def test_console_from_login_to_audit_log(page: Any, live_server: LiveServer) -> 
     assert page.get_by_role("cell", name="dana@example.com", exact=True).is_visible()
     assert "won't do yet" in page.locator("#snippet").inner_text().lower()
     shoot(page, "health")
+    # The map travels in a posted form (never a URL) to a prefilled mint form.
+    page.get_by_role("button", name="Mint a token with this map").click()
+    assert page.url.endswith("/tokens/draft#mint")
+    prefilled = json.loads(page.get_by_label("Status map").input_value())
+    assert [key.lower() for key in prefilled] == ["won't do yet"]
+    nav(page, "Sync health")
     page.get_by_role("button", name="Add member dana@example.com").click()
     assert page.get_by_text("dana@example.com is now a member").is_visible()
 
