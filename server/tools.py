@@ -41,5 +41,7 @@ def backup_to(settings: Settings, target: Path) -> None:
         raise NotFound(f"No database at {settings.database_path}.")
     try:
         dialect.backup(settings.database_path, target)
-    except sqlite3.Error as exc:
+    except FileExistsError as exc:  # created between the check above and the copy
+        raise Conflict(f"{target} exists; choose a new file.") from exc
+    except (sqlite3.Error, OSError) as exc:
         raise Conflict(f"The backup failed: {exc}") from exc

@@ -6,8 +6,13 @@ connection set-up and the error classification a PostgreSQL backend would replac
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+
+# The database and its backups hold password hashes and token digests: owner-only. SQLite
+# gives the -wal, -shm and -journal files it creates the mode of the database file.
+PRIVATE_FILE_MODE = 0o600
 
 # sqlite3 primary result codes that mean "the storage refused", not "the query is wrong".
 _UNAVAILABLE = {
@@ -25,6 +30,8 @@ _UNAVAILABLE = {
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    if not read_only:
+        _create_private(path, exist_ok=True)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves (group commit needs it).
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
     conn.row_factory = sqlite3.Row
@@ -60,11 +67,35 @@ def is_unique_violation(exc: sqlite3.Error) -> bool:
 
 
 def backup(source: Path, target: Path) -> None:
-    """A consistent copy of a live database (the online backup API)."""
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(target)
+    """A consistent copy of a live database (the online backup API) in a new file, mode
+    0600. `FileExistsError` when `target` exists: a backup never overwrites anything."""
+    _create_private(target, exist_ok=False)
     try:
-        src.backup(dst)
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # a half copy must not pass for a backup
+        raise
+
+
+def _create_private(path: Path, *, exist_ok: bool) -> None:
+    """Create `path` empty and owner-only before SQLite opens it (SQLite would use 0644).
+
+    An existing file keeps its mode: the owner may have chosen it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(path, flags, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        if exist_ok:
+            return
+        raise
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)  # whatever the umask took away or left
     finally:
-        dst.close()
-        src.close()
+        os.close(fd)
