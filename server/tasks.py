@@ -145,7 +145,7 @@ def list_tasks(conn: sqlite3.Connection, project_id: str, filters: TaskFilters) 
         limit=filters.limit + 1,  # one more tells whether a next page exists
         status=check_status(filters.status) if filters.status is not None else None,
         source=filters.source or None,
-        sprint_id=filters.sprint if filters.sprint not in (None, "", "none") else None,
+        sprint_id=_sprint_filter(conn, project_id, filters.sprint),
         backlog_only=filters.sprint == "none",
         name_contains=filters.q or None,
         before_number=_before_number(conn, project_id, filters.before),
@@ -154,6 +154,20 @@ def list_tasks(conn: sqlite3.Connection, project_id: str, filters: TaskFilters) 
     tasks = [task_from_row(row) for row in rows[: filters.limit]]
     more = len(rows) > filters.limit
     return TaskPage(tasks, tasks[-1].id if more and tasks else None)
+
+
+def _sprint_filter(conn: sqlite3.Connection, project_id: str, sprint: str | None) -> str | None:
+    """The sprint id to filter on; None for no filter or the backlog (`none`).
+
+    Another project's sprint is refused like a malformed id, not answered with an empty
+    list: the caller is told the filter is wrong instead of that the sprint is empty, and
+    nobody learns which sprint ids exist elsewhere.
+    """
+    if not sprint or sprint == "none":
+        return None
+    if not sprints.sprint_in_project(conn, project_id, sprint):
+        raise InvalidInput.one("sprint", "must be a sprint id of this project or none")
+    return sprint
 
 
 def _before_number(conn: sqlite3.Connection, project_id: str, before: str | None) -> int | None:

@@ -296,6 +296,36 @@ def test_a_bad_patch_names_the_field(
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("bad", id="not-an-id"),
+        pytest.param("NONE", id="none-in-capitals"),
+        pytest.param("00000000-0000-4000-8000-000000000000", id="unknown-uuid"),
+        pytest.param("other-project", id="another-projects-sprint"),
+    ],
+)
+def test_a_sprint_filter_that_is_no_sprint_of_this_project_is_a_400(
+    client: TestClient[Any], admin: dict[str, str], settings: Settings, value: str
+) -> None:
+    project, _ = seeded(client, admin, settings, 1)
+    if value == "other-project":
+        value = sprint(client, admin, new_project(client, admin, "Other"))
+
+    response = client.get(tasks_url(project) + f"?sprint={value}", headers=admin)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "https://tasksync.dev/problems/invalid-request",
+        "title": "Invalid request",
+        "status": 400,
+        "detail": "sprint: must be a sprint id of this project or none",
+        "errors": [
+            {"field": "sprint", "message": "must be a sprint id of this project or none"}
+        ],
+    }
+
+
 def test_a_sprint_of_another_project_is_refused(
     client: TestClient[Any], admin: dict[str, str], settings: Settings
 ) -> None:

@@ -59,7 +59,10 @@ async def list_all(
     user: CurrentUser,
     status: Annotated[str | None, QueryParameter(description="an internal status")] = None,
     source: Annotated[str | None, QueryParameter(max_length=64)] = None,
-    sprint: Annotated[str | None, QueryParameter(description="a sprint id, or `none`")] = None,
+    sprint: Annotated[
+        str | None,
+        QueryParameter(description="a sprint id of this project, or `none` for the backlog"),
+    ] = None,
     q: Annotated[
         str | None, QueryParameter(max_length=512, description="name contains")
     ] = None,
