@@ -56,7 +56,7 @@ class AuditEntry(msgspec.Struct):
 
 class AuditPage(msgspec.Struct):
     results: list[AuditEntry]
-    next: str | None  # path and query of the following page
+    next: str | None  # the following page: its path here, its absolute URL in the API
 
 
 class BrokenEntry(msgspec.Struct):
