@@ -16,10 +16,17 @@ them one step would mean counting every attempt, successful ones included.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
 
 from server import emails
-from server.errors import RateLimited
+from server.errors import NotAuthenticated, RateLimited
 from server.ratelimit import RateLimiter
+from server.users import User, check_login, user_row_for_login
+
+if TYPE_CHECKING:
+    from server.services import Services
 
 WINDOW_SECONDS = 15 * 60
 PER_EMAIL = 10
@@ -56,3 +63,16 @@ def record_failure(
 ) -> None:
     by_email.acquire(emails.key(attempt.email), PER_EMAIL, attempt.now)
     by_address.acquire(attempt.address, PER_ADDRESS, attempt.now)
+
+
+async def log_in(services: Services, email: str, password: str, address: str) -> User:
+    """The user, for the API's login and the console's alike: throttled, then verified."""
+    attempt = LoginAttempt(email, address, services.clock.monotonic())
+    limiters = (services.login_failures_by_email, services.login_failures_by_address)
+    check_allowed(*limiters, attempt)
+    row = await services.db.read(lambda conn: user_row_for_login(conn, email))
+    try:
+        return await anyio.to_thread.run_sync(check_login, row, password)
+    except NotAuthenticated:
+        record_failure(*limiters, attempt)
+        raise

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from server.errors import NotAuthenticated
+from server.errors import NotAuthenticated, RateLimited
 from server.http.auth import AppServices
-from server.users import check_login, end_session, user_row_for_login
+from server.http.client_ip import client_ip
+from server.login_limits import log_in
+from server.users import end_session
 from server.web import csrf
 from server.web.session import COOKIE_PATH, clear_session, is_https, safe_next, set_session
 from server.web.visit import VisitDependency, see_other
@@ -58,19 +59,21 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Respo
     form = await csrf.checked_form(request, services, "login", nonce)
     email = str(form.get("email", ""))[:320]
     password = str(form.get("password", ""))[:1024]
-    row = await services.db.read(lambda conn: user_row_for_login(conn, email))
     try:
-        user = await anyio.to_thread.run_sync(check_login, row, password)
-    except NotAuthenticated:
-        return _login_page(
+        user = await log_in(services, email, password, client_ip(request, services.settings))
+    except (NotAuthenticated, RateLimited) as exc:
+        refused = isinstance(exc, RateLimited)
+        page = _login_page(
             request,
             services,
             nonce,
-            401,
+            exc.status,
             next_path=str(form.get("next", "")),
-            error="Wrong email or password.",
+            error=exc.detail if refused else "Wrong email or password.",
             email=email,
         )
+        page.headers.update(exc.headers)
+        return page
     response: Redirect = see_other(safe_next(str(form.get("next", ""))))
     set_session(response, request, services.settings, services.sessions.issue(user.id))
     return response

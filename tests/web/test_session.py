@@ -243,3 +243,26 @@ def test_only_plain_console_paths_are_followed_after_login() -> None:
         "/consolex",
     ):
         assert safe_next(hostile) == "/console/", hostile
+
+
+def test_the_console_login_is_throttled_like_the_api_login(client: TestClient[Any]) -> None:
+    def attempt(password: str) -> Any:
+        page = client.get("/console/login")
+        return client.post(
+            "/console/login",
+            data={"email": ADMIN_EMAIL, "password": password, "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+
+    failures = [attempt("wrong password").status_code for _ in range(10)]
+    refused = attempt("correct horse battery")
+    api = client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "correct horse battery"}
+    )
+
+    assert failures == [401] * 10
+    assert refused.status_code == 429
+    assert "Too many failed logins for this email" in refused.text
+    assert refused.headers["retry-after"]
+    assert "tasksync_session=" not in refused.headers.get("set-cookie", "")
+    assert api.status_code == 429

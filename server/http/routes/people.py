@@ -9,21 +9,19 @@ import msgspec
 from litestar import Request, get, post
 
 from server import passwords
-from server.errors import Forbidden, NotAuthenticated
+from server.errors import Forbidden
 from server.http.auth import AUTHENTICATED, AppServices, CurrentUser
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
 from server.http.openapi import json_body, problems
 from server.http.problems import problem_responses
-from server.login_limits import LoginAttempt, check_allowed, record_failure
+from server.login_limits import log_in
 from server.users import (
     Credentials,
     NewUser,
     User,
-    check_login,
     check_new_user,
     create_first_or_regular,
-    user_row_for_login,
 )
 
 
@@ -60,17 +58,9 @@ async def login(request: Request[Any, Any, Any], services: AppServices) -> Login
     minutes old; the password is not checked then.
     """
     credentials = decode(await read_body(request), _credentials, ("email", "password"))
-    attempt = LoginAttempt(
-        credentials.email, client_ip(request, services.settings), services.clock.monotonic()
+    user = await log_in(
+        services, credentials.email, credentials.password, client_ip(request, services.settings)
     )
-    limiters = (services.login_failures_by_email, services.login_failures_by_address)
-    check_allowed(*limiters, attempt)
-    row = await services.db.read(lambda conn: user_row_for_login(conn, credentials.email))
-    try:
-        user = await anyio.to_thread.run_sync(check_login, row, credentials.password)
-    except NotAuthenticated:
-        record_failure(*limiters, attempt)
-        raise
     return LoginResponse(
         access_token=services.sessions.issue(user.id),
         token_type="bearer",  # noqa: S106 - the RFC 6750 token type
