@@ -76,6 +76,13 @@ def parse_project_id(value: str) -> str:
         raise NotFound("No such project.") from None
 
 
+async def project_for(services: Services, project_id: str, user: User, needed: Role) -> str:
+    """The canonical id of the project in the path, once the caller holds `needed` there."""
+    project = parse_project_id(project_id)
+    await require_role(services, project, user, needed)
+    return project
+
+
 async def require_role(services: Services, project_id: str, user: User, needed: Role) -> str:
     """The caller's role in the project: 404 when not a member, 403 when below `needed`."""
     role = await services.db.read(lambda conn: memberships.role_of(conn, project_id, user.id))

@@ -16,6 +16,7 @@ from server.http.auth import (
     AppServices,
     CurrentUser,
     parse_project_id,
+    project_for,
     require_role,
 )
 from server.http.openapi import INVALID, member_route, role_route
@@ -115,8 +116,7 @@ async def verify_audit_chain(
     keep it somewhere else to detect later removal of the newest entries, which a chain
     alone cannot reveal. An empty log is `ok` with nothing checked.
     """
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "manager")
+    project = await project_for(services, project_id, user, "manager")
     return await audit_log.verify_chain(services.db, project)
 
 

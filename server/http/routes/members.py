@@ -13,7 +13,7 @@ from server.http.auth import (
     AppServices,
     CurrentUser,
     parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.body import decode, read_body
 from server.http.openapi import BODY, json_body, member_route, role_route
@@ -48,8 +48,7 @@ async def list_all(
     project_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> MemberList:
     """The project's members, in the order they joined (any member)."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return MemberList(await services.db.read(lambda conn: list_members(conn, project)))
 
 
@@ -71,8 +70,7 @@ async def add(
     Tasks whose link parks this user's email and that have no assignee are assigned to them
     in the same write.
     """
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "manager")
+    project = await project_for(services, project_id, user, "manager")
     new = decode(await read_body(request), _new_member, ("email", "role"))
     return await services.db.write(
         lambda conn: add_member(conn, project, user, new, services.clock)
@@ -94,8 +92,7 @@ async def change(
     user: CurrentUser,
 ) -> Member:
     """Change a member's role (manager; only an owner makes or demotes an owner)."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     body = decode(await read_body(request), _member_patch, ("role",))
     return await services.db.write(lambda conn: change_role(conn, project, user, user_id, body))
 

@@ -13,7 +13,7 @@ from server.http.auth import (
     AppServices,
     CurrentUser,
     parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.body import decode, read_body
 from server.http.openapi import (
@@ -101,8 +101,7 @@ async def pending(
     project_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> PendingAssigneeList:
     """Each email parked on the project's tasks with how many tasks park it, most first."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return PendingAssigneeList(
         await services.db.read(lambda conn: pending_assignees(conn, project))
     )

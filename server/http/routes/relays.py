@@ -13,8 +13,7 @@ from server.http.auth import (
     AUTHENTICATED,
     AppServices,
     CurrentUser,
-    parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.openapi import media_types, member_route
 
@@ -49,8 +48,7 @@ async def download(
     Kinds: github-actions, jira-relay, jira-worker, linear-worker, linear-vercel. Secrets
     are never written into the file; its header says where each one goes.
     """
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     if kind not in KINDS:
         raise NotFound(f"No such relay kind; choose one of {', '.join(KINDS)}.")
     try:

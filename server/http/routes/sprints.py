@@ -12,8 +12,7 @@ from server.http.auth import (
     AUTHENTICATED,
     AppServices,
     CurrentUser,
-    parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.body import decode, read_body
 from server.http.openapi import BODY, json_body, member_route, role_route
@@ -44,8 +43,7 @@ async def create(
     user: CurrentUser,
 ) -> Sprint:
     """Create a sprint (manager): `{name, start, end}`, dates as YYYY-MM-DD, end ≥ start."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "manager")
+    project = await project_for(services, project_id, user, "manager")
     new = check_sprint(decode(await read_body(request), _new_sprint, ("name", "start", "end")))
     return await services.db.write(
         lambda conn: create_sprint(conn, project, new, services.clock)
@@ -57,8 +55,7 @@ async def list_all(
     project_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> SprintList:
     """The project's sprints in calendar order (any member)."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return SprintList(await services.db.read(lambda conn: list_sprints(conn, project)))
 
 

@@ -12,8 +12,7 @@ from server.http.auth import (
     AUTHENTICATED,
     AppServices,
     CurrentUser,
-    parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.body import decode, read_body
 from server.http.openapi import BODY, INVALID, json_body, member_route, role_route
@@ -72,8 +71,7 @@ async def list_all(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
 ) -> TaskList:
     """The project's tasks, newest first, filtered and paged by `before=<task id>`."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     filters = TaskFilters(status, source, sprint, q, before, limit)
     page = await services.db.read(lambda conn: list_tasks(conn, project, filters))
     return TaskList(page.results, next_url(request, page.next_before))
@@ -84,8 +82,7 @@ async def read(
     project_id: FromPath[str], task_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> TaskDetail:
     """One task with the ids of its children."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return await services.db.read(lambda conn: task_detail(conn, project, task_id))
 
 
@@ -104,8 +101,7 @@ async def edit(
     user: CurrentUser,
 ) -> TaskDetail:
     """Change name, status, assignee, sprint or story points (member); one history entry."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "member")
+    project = await project_for(services, project_id, user, "member")
     body = decode(await read_body(request), _task_patch, PATCH_FIELDS)
     return await services.db.write(
         lambda conn: patch_task(conn, project, task_id, user, body, services.clock)
@@ -122,8 +118,7 @@ async def history(
     project_id: FromPath[str], task_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> HistoryList:
     """Every change to the task, oldest first: who (a person or a token prefix) and what."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return HistoryList(
         await services.db.read(lambda conn: task_history(conn, project, task_id))
     )

@@ -13,8 +13,7 @@ from server.http.auth import (
     AUTHENTICATED,
     AppServices,
     CurrentUser,
-    parse_project_id,
-    require_role,
+    project_for,
 )
 from server.http.body import decode, read_body
 from server.http.client_ip import client_ip
@@ -58,8 +57,7 @@ async def mint(
     user: CurrentUser,
 ) -> MintedToken:
     """Mint a token (manager). The raw `token` is in this response and never again."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "manager")
+    project = await project_for(services, project_id, user, "manager")
     checked = check_new_token(
         decode(await read_body(request), _new_token, ("name", "status_map"))
     )
@@ -83,8 +81,7 @@ async def list_all(
     project_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> TokenList:
     """The project's tokens, revoked ones included, newest first (any member)."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return TokenList(await services.db.read(lambda conn: list_tokens(conn, project)))
 
 
@@ -93,8 +90,7 @@ async def read(
     project_id: FromPath[str], token_id: FromPath[str], services: AppServices, user: CurrentUser
 ) -> TokenInfo:
     """One token, without its secret (any member)."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "viewer")
+    project = await project_for(services, project_id, user, "viewer")
     return await services.db.read(lambda conn: read_token(conn, project, token_id))
 
 
@@ -107,8 +103,7 @@ async def revoke(
     user: CurrentUser,
 ) -> None:
     """Revoke a token (manager). Immediate; repeating it changes nothing."""
-    project = parse_project_id(project_id)
-    await require_role(services, project, user, "manager")
+    project = await project_for(services, project_id, user, "manager")
     source_ip = client_ip(request, services.settings)
     await revoke_token_now(services, project, user, token_id, source_ip=source_ip)
 
