@@ -97,15 +97,33 @@ def start(data_dir: Path, *, launcher: list[str] | None = None, **env: str) -> S
             command, env=environment, stdout=log, stderr=log, cwd=REPO
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path)
-    deadline = time.monotonic() + 60
+    why = wait_until_healthy(server.url, process, 60)
+    if why is None:
+        return server
+    if why == DID_NOT_START:
+        server.stop()
+    raise RuntimeError(f"the server {why}; see {log_path}")
+
+
+EXITED_EARLY = "exited early"
+DID_NOT_START = "did not start"
+
+
+def wait_until_healthy(
+    url: str, process: subprocess.Popen[bytes], seconds: float
+) -> str | None:
+    """None once `/healthz` answers 200; else why not (`EXITED_EARLY`, `DID_NOT_START`).
+
+    Shared with the test suite's live-server fixture.
+    """
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited early; see {log_path}")
+            return EXITED_EARLY
         try:
-            if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return None
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the server did not start; see {log_path}")
+        time.sleep(0.05)
+    return DID_NOT_START

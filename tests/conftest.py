@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 from litestar.testing import TestClient
 
+from bench.server import DID_NOT_START, free_port, wait_until_healthy
 from server import passwords
 from server.app import create_app
 from server.clock import FakeClock
@@ -99,12 +98,6 @@ def create_user(
     return body
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -136,18 +129,12 @@ def start_server(data_dir: Path, **env: str) -> LiveServer:
             [sys.executable, "-m", "server", "serve"], env=environment, stdout=log, stderr=log
         )
     server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log_path)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{server.log()}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"server did not start:\n{server.log()}")
+    why = wait_until_healthy(server.url, process, 20)
+    if why is None:
+        return server
+    if why == DID_NOT_START:
+        process.kill()
+    raise RuntimeError(f"server {why}:\n{server.log()}")
 
 
 def stop_server(server: LiveServer) -> None:
